@@ -1,0 +1,292 @@
+package org.chspool.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A TCP proxy on a free loopback port that forwards to a real server and injects faults on
+ * command, for testing what a client makes of a broken network.
+ *
+ * <p>The mode is read on every chunk, so switching it also affects pooled keep-alive connections:
+ * <ul>
+ *   <li>{@link Mode#PASS} forwards both ways untouched;
+ *   <li>{@link Mode#REFUSE} closes new connections at once, and existing ones on their next bytes;
+ *   <li>{@link Mode#DELAY} holds every chunk of the server's response for {@link #delay()} first;
+ *   <li>{@link Mode#CUT_MID_REQUEST} forwards the request headers and the first
+ *       {@value #CUT_BODY_BYTES} bytes of its body, then closes both sides: the server never sees
+ *       a complete request;
+ *   <li>{@link Mode#CUT_AFTER_RESPONSE} forwards the whole request, lets the server answer, then
+ *       drops the answer and closes both sides: "committed but the response was lost".
+ * </ul>
+ * {@link #faultsInjected()} counts refused connections, cuts and delayed response chunks.
+ *
+ * <p>Thread-safe. One acceptor thread plus two daemon threads per connection; {@link #close()}
+ * closes every socket and returns once the acceptor has stopped.
+ */
+public final class FaultProxy implements AutoCloseable {
+    /** What the proxy does to traffic; see the class comment. */
+    public enum Mode { PASS, REFUSE, DELAY, CUT_MID_REQUEST, CUT_AFTER_RESPONSE }
+
+    /** Body bytes forwarded before a {@link Mode#CUT_MID_REQUEST} cut. */
+    public static final int CUT_BODY_BYTES = 16;
+
+    private final InetSocketAddress target;
+    private final ServerSocket listener;
+    private final Thread acceptor;
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong faults = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Mode mode = Mode.PASS;
+    private volatile Duration delay = Duration.ZERO;
+
+    private FaultProxy(InetSocketAddress target) throws IOException {
+        this.target = target;
+        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.acceptor = new Thread(this::acceptLoop, "fault-proxy-accept-" + listener.getLocalPort());
+        this.acceptor.setDaemon(true);
+        this.acceptor.start();
+    }
+
+    /** Starts a proxy in front of {@code host:port}, in {@link Mode#PASS}. */
+    public static FaultProxy start(String host, int port) throws IOException {
+        return new FaultProxy(new InetSocketAddress(host, port));
+    }
+
+    /** Starts a proxy in front of the endpoint's HTTP port. */
+    public static FaultProxy inFrontOf(ClickHouseEndpoint endpoint) throws IOException {
+        return start(endpoint.host(), endpoint.port());
+    }
+
+    /** {@code http://127.0.0.1:<proxy port>}. */
+    public String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public Duration delay() {
+        return delay;
+    }
+
+    public void pass() {
+        mode = Mode.PASS;
+    }
+
+    public void refuse() {
+        mode = Mode.REFUSE;
+    }
+
+    /** Holds each chunk of every response for {@code d} before forwarding it. */
+    public void delay(Duration d) {
+        delay = d;
+        mode = Mode.DELAY;
+    }
+
+    public void cutMidRequest() {
+        mode = Mode.CUT_MID_REQUEST;
+    }
+
+    public void cutAfterResponse() {
+        mode = Mode.CUT_AFTER_RESPONSE;
+    }
+
+    /** Connections accepted so far. */
+    public long connections() {
+        return connections.get();
+    }
+
+    /** Faults injected so far (refusals, cuts, delayed chunks). */
+    public long faultsInjected() {
+        return faults.get();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeQuietly(listener);
+        sockets.forEach(FaultProxy::closeQuietly);
+        acceptor.interrupt();
+        try {
+            acceptor.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed.get()) {
+            Socket client;
+            try {
+                client = listener.accept();
+            } catch (IOException e) {
+                return; // listener closed
+            }
+            connections.incrementAndGet();
+            if (mode == Mode.REFUSE) {
+                faults.incrementAndGet();
+                closeQuietly(client);
+                continue;
+            }
+            Socket server = new Socket();
+            try {
+                server.connect(target, 5000);
+            } catch (IOException e) {
+                closeQuietly(client);
+                closeQuietly(server);
+                continue;
+            }
+            sockets.add(client);
+            sockets.add(server);
+            if (closed.get()) { // close() may have run between accept and add
+                closeQuietly(client);
+                closeQuietly(server);
+                return;
+            }
+            String name = "fault-proxy-" + client.getPort();
+            startDaemon(name + "-request", () -> pumpRequest(client, server));
+            startDaemon(name + "-response", () -> pumpResponse(server, client));
+        }
+    }
+
+    private void pumpRequest(Socket client, Socket server) {
+        byte[] buf = new byte[64 * 1024];
+        HeaderEnd headerEnd = new HeaderEnd();
+        int bodyLeft = CUT_BODY_BYTES;
+        try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                Mode m = mode;
+                if (m == Mode.REFUSE) {
+                    cut(client, server);
+                    return;
+                }
+                if (m != Mode.CUT_MID_REQUEST) {
+                    headerEnd.reset();
+                    bodyLeft = CUT_BODY_BYTES;
+                    out.write(buf, 0, n);
+                    continue;
+                }
+                int bodyStart = headerEnd.seen() ? 0 : headerEnd.feed(buf, n);
+                if (bodyStart < 0) { // still inside the headers
+                    out.write(buf, 0, n);
+                    continue;
+                }
+                int forward = Math.min(n, bodyStart + bodyLeft);
+                out.write(buf, 0, forward);
+                out.flush();
+                bodyLeft -= forward - bodyStart;
+                if (bodyLeft <= 0 || forward < n) {
+                    cut(client, server);
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            // either side went away; close both below
+        } finally {
+            release(client, server);
+        }
+    }
+
+    private void pumpResponse(Socket server, Socket client) {
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                Mode m = mode;
+                if (m == Mode.REFUSE || m == Mode.CUT_AFTER_RESPONSE) {
+                    cut(client, server);
+                    return;
+                }
+                if (m == Mode.DELAY) {
+                    faults.incrementAndGet();
+                    Thread.sleep(delay.toMillis()); // the injected fault itself, interrupted by close()
+                }
+                out.write(buf, 0, n);
+            }
+        } catch (IOException e) {
+            // either side went away
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            release(client, server);
+        }
+    }
+
+    private void cut(Socket client, Socket server) {
+        faults.incrementAndGet();
+        release(client, server);
+    }
+
+    private void release(Socket client, Socket server) {
+        closeQuietly(client);
+        closeQuietly(server);
+        sockets.remove(client);
+        sockets.remove(server);
+    }
+
+    private void startDaemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (SocketException ignored) {
+            // already closed
+        } catch (Exception ignored) {
+            // best effort
+        }
+    }
+
+    /** Finds the blank line that ends HTTP request headers, across chunk boundaries. */
+    private static final class HeaderEnd {
+        private static final byte[] CRLFCRLF = {'\r', '\n', '\r', '\n'};
+        private int matched;
+
+        void reset() {
+            matched = 0;
+        }
+
+        boolean seen() {
+            return matched == CRLFCRLF.length;
+        }
+
+        /** Index in {@code buf} where the body starts, or -1 if the headers go on. */
+        int feed(byte[] buf, int n) {
+            for (int i = 0; i < n; i++) {
+                byte b = buf[i];
+                if (b == CRLFCRLF[matched]) {
+                    matched++;
+                } else {
+                    matched = b == '\r' ? 1 : 0;
+                }
+                if (matched == CRLFCRLF.length) {
+                    return i + 1;
+                }
+            }
+            return -1;
+        }
+    }
+}
