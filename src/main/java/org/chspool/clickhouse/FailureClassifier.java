@@ -1,0 +1,189 @@
+package org.chspool.clickhouse;
+
+import com.clickhouse.client.api.ServerException;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The one place that decides whether a failed insert is worth retrying. Stateless, thread-safe.
+ *
+ * <p>Rules, in order:
+ * <ol>
+ *   <li>No HTTP answer at all (refused, reset, cut, timed out, or any other client-side failure):
+ *       {@code RETRYABLE}, code -1.
+ *   <li>A ClickHouse error code in {@link #PERMANENT_CODES} (the batch's data or target is wrong:
+ *       unknown table/database/column, parse errors, type mismatch...): {@code PERMANENT}.
+ *   <li>A code in {@link #RETRYABLE_CODES} (overload, limits, replication, network, and also
+ *       authentication/authorization: those are not a property of the batch, and retrying keeps
+ *       the data spooled until an operator fixes the credentials): {@code RETRYABLE}.
+ *   <li>Any other code: by HTTP status, 4xx {@code PERMANENT}, anything else {@code RETRYABLE}
+ *       (an unknown 5xx is more likely the server's trouble than the data's).
+ * </ol>
+ * The code comes from the {@code X-ClickHouse-Exception-Code} header when the server sends it
+ * (client-v2 exposes it as {@link ServerException#getCode()}); 18.16 does not, and only writes
+ * {@code Code: 60, e.displayText() = ...} into the body, so the text is parsed as a fallback
+ * (newer servers write {@code Code: 60. DB::Exception: ...}).
+ */
+public final class FailureClassifier {
+    /** Errors that resending the same batch to the same table cannot fix. */
+    static final Set<Integer> PERMANENT_CODES = Set.of(
+            6,   // CANNOT_PARSE_TEXT
+            7,   // INCORRECT_NUMBER_OF_COLUMNS
+            16,  // NO_SUCH_COLUMN_IN_TABLE
+            19,  // SIZE_OF_FIXED_STRING_DOESNT_MATCH
+            25,  // CANNOT_PARSE_ESCAPE_SEQUENCE
+            26,  // CANNOT_PARSE_QUOTED_STRING
+            27,  // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+            32,  // ATTEMPT_TO_READ_AFTER_EOF
+            33,  // CANNOT_READ_ALL_DATA
+            38,  // CANNOT_PARSE_DATE
+            41,  // CANNOT_PARSE_DATETIME
+            47,  // UNKNOWN_IDENTIFIER
+            53,  // TYPE_MISMATCH
+            60,  // UNKNOWN_TABLE
+            62,  // SYNTAX_ERROR
+            69,  // ARGUMENT_OUT_OF_BOUND
+            70,  // CANNOT_CONVERT_TYPE
+            72,  // CANNOT_PARSE_NUMBER
+            73,  // UNKNOWN_FORMAT
+            81,  // UNKNOWN_DATABASE
+            117, // INCORRECT_DATA
+            130, // CANNOT_READ_ARRAY_FROM_TEXT
+            131, // TOO_LARGE_STRING_SIZE
+            321, // VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+            349, // CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
+            376, // CANNOT_PARSE_UUID
+            407, // DECIMAL_OVERFLOW
+            441  // CANNOT_PARSE_DOMAIN_VALUE_FROM_STRING
+    );
+
+    /** Errors of the server, its limits or the path to it, which a later attempt may not meet. */
+    static final Set<Integer> RETRYABLE_CODES = Set.of(
+            115, // UNKNOWN_SETTING: capabilities changed under us; the sink re-probes
+            159, // TIMEOUT_EXCEEDED
+            164, // READONLY (user/profile setting)
+            173, // CANNOT_ALLOCATE_MEMORY
+            192, // UNKNOWN_USER
+            193, // WRONG_PASSWORD
+            194, // REQUIRED_PASSWORD
+            195, // IP_ADDRESS_NOT_ALLOWED
+            201, // QUOTA_EXPIRED
+            202, // TOO_MANY_SIMULTANEOUS_QUERIES
+            203, // NO_FREE_CONNECTION
+            209, // SOCKET_TIMEOUT
+            210, // NETWORK_ERROR
+            225, // NO_ZOOKEEPER
+            236, // ABORTED
+            241, // MEMORY_LIMIT_EXCEEDED
+            242, // TABLE_IS_READ_ONLY
+            243, // NOT_ENOUGH_SPACE
+            252, // TOO_MANY_PARTS
+            285, // TOO_FEW_LIVE_REPLICAS
+            286, // UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE
+            291, // DATABASE_ACCESS_DENIED
+            319, // UNKNOWN_STATUS_OF_INSERT
+            394, // QUERY_WAS_CANCELLED
+            425, // SYSTEM_ERROR
+            497, // ACCESS_DENIED
+            516, // AUTHENTICATION_FAILED
+            999  // KEEPER_EXCEPTION
+    );
+
+    private static final Pattern CODE = Pattern.compile("Code:\\s*(\\d+)");
+    private static final Pattern TRANSPORT_SUFFIX = Pattern.compile("\\s*\\(transport error: \\d+\\)\\s*$");
+
+    private FailureClassifier() {}
+
+    /** The kind for a server answer with this code (-1 if none) and HTTP status. */
+    public static InsertFailure.Kind kindOf(int code, int httpStatus) {
+        if (PERMANENT_CODES.contains(code)) {
+            return InsertFailure.Kind.PERMANENT;
+        }
+        if (RETRYABLE_CODES.contains(code)) {
+            return InsertFailure.Kind.RETRYABLE;
+        }
+        return httpStatus >= 400 && httpStatus < 500 ? InsertFailure.Kind.PERMANENT : InsertFailure.Kind.RETRYABLE;
+    }
+
+    /** The first {@code Code: N} in a ClickHouse error text, or -1. */
+    public static int parseCode(String text) {
+        if (text == null) {
+            return -1;
+        }
+        Matcher m = CODE.matcher(text);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    /**
+     * Classifies anything thrown by client-v2 while probing or inserting.
+     *
+     * @param password masked out of the message; a cause whose chain mentions it is dropped
+     */
+    public static InsertFailure classify(Throwable thrown, String password) {
+        Throwable t = unwrap(thrown);
+        ServerException server = find(t, ServerException.class);
+        if (server != null) {
+            String text = tidy(server.getMessage());
+            int code = server.getCode() > 0 ? server.getCode() : parseCode(text);
+            int status = server.getTransportProtocolCode() > 0 ? server.getTransportProtocolCode() : -1;
+            return new InsertFailure(kindOf(code, status), code, status, redact(text, password), safeCause(t, password));
+        }
+        IOException io = find(t, IOException.class);
+        Throwable described = io != null ? io : t;
+        String text = "transport: " + described.getClass().getSimpleName()
+                + (described.getMessage() == null ? "" : ": " + described.getMessage());
+        return new InsertFailure(InsertFailure.Kind.RETRYABLE, -1, -1, redact(text, password), safeCause(t, password));
+    }
+
+    /** Replaces the password (raw and URL-encoded) with {@code ****}. */
+    public static String redact(String text, String password) {
+        if (text == null || password == null || password.isEmpty()) {
+            return text;
+        }
+        String encoded = URLEncoder.encode(password, StandardCharsets.UTF_8);
+        return text.replace(password, "****").replace(encoded, "****");
+    }
+
+    /** 18.16's {@code Code: 60, e.displayText() = DB::Exception: X, e.what() = DB::Exception} to {@code Code: 60, DB::Exception: X}. */
+    static String tidy(String text) {
+        if (text == null) {
+            return "";
+        }
+        String s = TRANSPORT_SUFFIX.matcher(text).replaceFirst("");
+        return s.replace("e.displayText() = ", "").replace(", e.what() = DB::Exception", "").strip();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
+    }
+
+    private static Throwable safeCause(Throwable t, String password) {
+        if (password == null || password.isEmpty()) {
+            return t;
+        }
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (String.valueOf(c.getMessage()).contains(password)) {
+                return null;
+            }
+        }
+        return t;
+    }
+}

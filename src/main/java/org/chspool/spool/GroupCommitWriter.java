@@ -1,0 +1,378 @@
+package org.chspool.spool;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that writes the spool file. It drains the admission queue and the op queue, writes
+ * many callers' rows (and the replayer's deletes) in ONE transaction bounded by rows and bytes, commits,
+ * and only then completes each caller's future: an acknowledgement always means "committed".
+ *
+ * <p>Threading: {@link #submit} and {@link #submitOp} are called by any thread and never block. A second
+ * thread, the timeout sweeper, cancels requests the writer has not claimed by their deadline, so a
+ * caller waits at most its put timeout even when the writer is stuck (disk stall, VACUUM lock). The
+ * writer claims requests only after it holds the write lock, so a claimed request is committed promptly.
+ */
+final class GroupCommitWriter {
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+
+    private final Connection conn;
+    private final SpoolCounters counters;
+    private final int maxRowsPerCommit;
+    private final long maxBytesPerCommit;
+    private final int admissionRows;
+    private final long putTimeoutNanos;
+    private final DiskFullDescriber diskFull;
+    private final Listener listener;
+
+    private final ConcurrentLinkedQueue<AppendRequest> appends = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<WriteOp<?>> ops = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingRows = new AtomicInteger();
+    private final AtomicLong pendingBytes = new AtomicLong();
+    private final Thread writer;
+    private final Thread sweeper;
+    private volatile boolean running = true;
+    private volatile boolean terminated;
+
+    /** Told about every commit; runs on the writer thread, so it must be cheap and never block. */
+    interface Listener {
+        void committed(Map<String, long[]> tableDeltas, boolean appended);
+    }
+
+    /** Describes a full disk for a rejection message (free bytes, path). */
+    interface DiskFullDescriber {
+        String describe();
+    }
+
+    GroupCommitWriter(Connection conn, SpoolCounters counters, int maxRowsPerCommit, long maxBytesPerCommit,
+                      int admissionRows, long putTimeoutNanos, DiskFullDescriber diskFull, Listener listener) {
+        this.conn = conn;
+        this.counters = counters;
+        this.maxRowsPerCommit = maxRowsPerCommit;
+        this.maxBytesPerCommit = maxBytesPerCommit;
+        this.admissionRows = admissionRows;
+        this.putTimeoutNanos = putTimeoutNanos;
+        this.diskFull = diskFull;
+        this.listener = listener;
+        this.writer = new Thread(this::runWriter, "spool-writer");
+        this.sweeper = new Thread(this::runSweeper, "spool-timeout-sweeper");
+        for (Thread t : new Thread[] {writer, sweeper}) {
+            t.setDaemon(true);
+            t.setUncaughtExceptionHandler((th, e) -> log.error("thread {} died", th.getName(), e));
+        }
+    }
+
+    void start() {
+        writer.start();
+        sweeper.start();
+    }
+
+    long pendingBytes() {
+        return pendingBytes.get();
+    }
+
+    int pendingRows() {
+        return pendingRows.get();
+    }
+
+    /** Reserves admission-queue room; false means the queue is full (caller answers busy). */
+    boolean reserve(int rows, long bytes) {
+        while (true) {
+            int cur = pendingRows.get();
+            if (cur > 0 && cur + rows > admissionRows) {
+                return false;
+            }
+            if (pendingRows.compareAndSet(cur, cur + rows)) {
+                pendingBytes.addAndGet(bytes);
+                if (cur == 0) {
+                    LockSupport.unpark(sweeper);
+                }
+                return true;
+            }
+        }
+    }
+
+    /** Enqueues a request whose room was {@link #reserve reserved}. */
+    void submit(AppendRequest r) {
+        appends.offer(r);
+        LockSupport.unpark(writer);
+        if (terminated && r.cancel()) {
+            release(r);
+            reject(r, RejectReason.SHUTTING_DOWN, "the agent is shutting down");
+        }
+    }
+
+    <T> WriteOp<T> submitOp(WriteOp<T> op) {
+        if (terminated) {
+            op.future.completeExceptionally(new SpoolException("spool is closed"));
+            return op;
+        }
+        ops.offer(op);
+        LockSupport.unpark(writer);
+        if (terminated && ops.remove(op)) {
+            op.future.completeExceptionally(new SpoolException("spool is closed"));
+        }
+        return op;
+    }
+
+    /** Stops after committing everything already admitted; returns when the writer thread has ended. */
+    void shutdown(long timeoutMs) throws InterruptedException {
+        running = false;
+        LockSupport.unpark(writer);
+        writer.join(timeoutMs);
+        LockSupport.unpark(sweeper);
+        sweeper.join(timeoutMs);
+    }
+
+    private void runWriter() {
+        while (true) {
+            if (appends.isEmpty() && ops.isEmpty()) {
+                if (!running) {
+                    break;
+                }
+                LockSupport.park(this);
+                continue;
+            }
+            try {
+                commitOnce();
+            } catch (RuntimeException e) {
+                log.error("spool writer: unexpected failure; continuing", e);
+            }
+        }
+        terminated = true;
+        AppendRequest r;
+        while ((r = appends.poll()) != null) {
+            release(r);
+            if (r.cancel()) {
+                reject(r, RejectReason.SHUTTING_DOWN, "the agent is shutting down");
+            }
+        }
+        WriteOp<?> op;
+        while ((op = ops.poll()) != null) {
+            op.future.completeExceptionally(new SpoolException("spool is closed"));
+        }
+    }
+
+    private void commitOnce() {
+        try (Statement s = conn.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+        } catch (SQLException e) {
+            log.warn("spool writer cannot begin a transaction ({}); retrying", e.getMessage());
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            return;
+        }
+        List<AppendRequest> claimed = new ArrayList<>();
+        List<WriteOp<?>> batchOps = new ArrayList<>();
+        claim(claimed, batchOps);
+        if (claimed.isEmpty() && batchOps.isEmpty()) {
+            endTransaction("ROLLBACK");
+            return;
+        }
+        Transaction txn = new Transaction();
+        try {
+            txn.write(claimed, batchOps);
+            endTransaction("COMMIT");
+        } catch (SQLException e) {
+            endTransaction("ROLLBACK");
+            if (claimed.size() + batchOps.size() > 1) {
+                // Isolate the failure: one bad unit must not fail the others.
+                for (AppendRequest r : claimed) {
+                    retryAlone(List.of(r), List.of());
+                }
+                for (WriteOp<?> op : batchOps) {
+                    retryAlone(List.of(), List.of(op));
+                }
+            } else {
+                fail(claimed, batchOps, e);
+            }
+            return;
+        }
+        succeed(claimed, batchOps, txn);
+    }
+
+    private void retryAlone(List<AppendRequest> rs, List<WriteOp<?>> os) {
+        Transaction txn = new Transaction();
+        try (Statement s = conn.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            try {
+                txn.write(rs, os);
+                s.execute("COMMIT");
+            } catch (SQLException e) {
+                s.execute("ROLLBACK");
+                fail(rs, os, e);
+                return;
+            }
+        } catch (SQLException e) {
+            fail(rs, os, e);
+            return;
+        }
+        succeed(rs, os, txn);
+    }
+
+    private void claim(List<AppendRequest> claimed, List<WriteOp<?>> batchOps) {
+        WriteOp<?> op;
+        while ((op = ops.poll()) != null) {
+            batchOps.add(op);
+        }
+        int rows = 0;
+        long bytes = 0;
+        long now = System.nanoTime();
+        AppendRequest r;
+        while ((rows == 0 || (rows < maxRowsPerCommit && bytes < maxBytesPerCommit)) && (r = appends.poll()) != null) {
+            release(r);
+            if (now - r.deadlineNanos > 0) {
+                if (r.cancel()) {
+                    rejectTimedOut(r);
+                }
+                continue;
+            }
+            if (!r.claim()) {
+                continue; // cancelled by the sweeper, already answered
+            }
+            claimed.add(r);
+            rows += r.rows.size();
+            bytes += r.bytes;
+        }
+    }
+
+    private void release(AppendRequest r) {
+        pendingRows.addAndGet(-r.rows.size());
+        pendingBytes.addAndGet(-r.bytes);
+    }
+
+    private void endTransaction(String sql) {
+        try (Statement s = conn.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            log.error("spool writer: {} failed: {}", sql, e.getMessage());
+        }
+    }
+
+    private void succeed(List<AppendRequest> rs, List<WriteOp<?>> os, Transaction txn) {
+        counters.commits.increment();
+        counters.rowsAccepted.add(txn.rowsAppended);
+        listener.committed(txn.deltas, txn.rowsAppended > 0);
+        for (AppendRequest r : rs) {
+            r.future.complete(r.rows.size());
+        }
+        for (int i = 0; i < os.size(); i++) {
+            complete(os.get(i), txn.opResults.get(i));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void complete(WriteOp<T> op, Object result) {
+        op.future.complete((T) result);
+    }
+
+    private void fail(List<AppendRequest> rs, List<WriteOp<?>> os, SQLException e) {
+        boolean full = isDiskFull(e);
+        String msg = full ? "disk full while writing the spool: " + diskFull.describe()
+                : "spool write failed: " + e.getMessage();
+        log.warn("spool writer: {}", msg);
+        for (AppendRequest r : rs) {
+            reject(r, RejectReason.IO_ERROR, msg);
+        }
+        for (WriteOp<?> op : os) {
+            op.future.completeExceptionally(new SpoolException(msg, e));
+        }
+    }
+
+    static boolean isDiskFull(SQLException e) {
+        String m = String.valueOf(e.getMessage());
+        return e.getErrorCode() == 13 || m.contains("SQLITE_FULL") || m.contains("disk is full");
+    }
+
+    private void reject(AppendRequest r, RejectReason reason, String msg) {
+        counters.rejected(reason, r.rows.size());
+        long retry = reason == RejectReason.BUSY ? TimeUnit.NANOSECONDS.toMillis(putTimeoutNanos) : 0;
+        r.future.completeExceptionally(new Rejection(reason, msg, retry));
+    }
+
+    private void rejectTimedOut(AppendRequest r) {
+        reject(r, RejectReason.BUSY, "the spool writer did not take the rows within the put timeout of "
+                + TimeUnit.NANOSECONDS.toMillis(putTimeoutNanos) + " ms (" + pendingRows.get() + " rows waiting)");
+    }
+
+    private void runSweeper() {
+        long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(1), putTimeoutNanos / 4);
+        while (!terminated) {
+            if (pendingRows.get() == 0) {
+                LockSupport.park(this);
+                continue;
+            }
+            long now = System.nanoTime();
+            for (AppendRequest r : appends) {
+                if (r.deadlineNanos - now > 0) {
+                    break; // FIFO: everything behind it is younger
+                }
+                if (r.cancel()) {
+                    rejectTimedOut(r);
+                }
+            }
+            LockSupport.parkNanos(this, tick);
+        }
+    }
+
+    /** The writes of one transaction and what they changed. Writer thread only. */
+    private final class Transaction implements WriteOp.WriteContext {
+        final Map<String, long[]> deltas = new HashMap<>();
+        final List<Object> opResults = new ArrayList<>();
+        long rowsAppended;
+
+        void write(List<AppendRequest> rs, List<WriteOp<?>> os) throws SQLException {
+            if (!rs.isEmpty()) {
+                try (PreparedStatement ins = conn.prepareStatement(
+                        "INSERT INTO queue (tbl, payload, created_us) VALUES (?, ?, ?)")) {
+                    for (AppendRequest r : rs) {
+                        for (byte[] row : r.rows) {
+                            ins.setString(1, r.table);
+                            ins.setBytes(2, row);
+                            ins.setLong(3, r.createdUs);
+                            ins.addBatch();
+                        }
+                        tableDelta(r.table, r.rows.size(), r.bytes);
+                        rowsAppended += r.rows.size();
+                    }
+                    ins.executeBatch();
+                }
+            }
+            for (WriteOp<?> op : os) {
+                opResults.add(op.apply(conn, this));
+            }
+            if (!deltas.isEmpty()) {
+                try (PreparedStatement up = conn.prepareStatement(
+                        "INSERT INTO table_stats (tbl, rows, bytes) VALUES (?, ?, ?) "
+                                + "ON CONFLICT (tbl) DO UPDATE SET rows = rows + excluded.rows, bytes = bytes + excluded.bytes")) {
+                    for (Map.Entry<String, long[]> d : deltas.entrySet()) {
+                        up.setString(1, d.getKey());
+                        up.setLong(2, d.getValue()[0]);
+                        up.setLong(3, d.getValue()[1]);
+                        up.addBatch();
+                    }
+                    up.executeBatch();
+                }
+            }
+        }
+
+        @Override
+        public void tableDelta(String table, long rows, long bytes) {
+            long[] d = deltas.computeIfAbsent(table, k -> new long[2]);
+            d[0] += rows;
+            d[1] += bytes;
+        }
+    }
+}

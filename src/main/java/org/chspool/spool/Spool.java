@@ -1,0 +1,221 @@
+package org.chspool.spool;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.chspool.config.AgentConfig;
+
+/**
+ * The durable spool: one WAL-mode SQLite file per agent. Callers {@link #append} rows and get a future
+ * that completes only once the rows are committed (group commit), or fails at once with a typed
+ * {@link Rejection} (busy, spool_full, io_error, shutting_down): never a silent drop, never a wait
+ * longer than the put timeout for the writer to take the rows.
+ *
+ * <p>The replayer reads with {@link #reader()} and changes the queue through {@link #delete},
+ * {@link #recordFailure} and {@link #quarantine}, which the single writer thread applies, so the file
+ * has one writing connection. Thread-safe.
+ */
+public final class Spool implements AutoCloseable {
+    private final AgentConfig config;
+    private final Path file;
+    private final Clock clock;
+    private final FreeSpaceProbe freeSpace;
+    private final Connection writerConn;
+    private final SpoolReader reader;
+    private final GroupCommitWriter writer;
+    private final SpoolCounters counters = new SpoolCounters();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicLong queuedRows = new AtomicLong();
+    private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    private Spool(AgentConfig config, Clock clock, FreeSpaceProbe freeSpace) throws IOException {
+        this.config = config;
+        this.clock = clock;
+        this.freeSpace = freeSpace;
+        Files.createDirectories(config.spoolDir());
+        this.file = config.spoolFile();
+        try {
+            writerConn = SqliteConnections.writer(file, config.sync());
+            SpoolSchema.ensure(writerConn);
+            try (Statement s = writerConn.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT coalesce(sum(rows), 0), coalesce(sum(bytes), 0) FROM table_stats")) {
+                rs.next();
+                queuedRows.set(rs.getLong(1));
+                queuedBytes.set(rs.getLong(2));
+            }
+            reader = new SpoolReader(SqliteConnections.reader(file, config.sync()));
+        } catch (SQLException e) {
+            throw new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
+        }
+        writer = new GroupCommitWriter(writerConn, counters, config.commitMaxRows(), config.commitMaxBytes(),
+                config.admissionQueueRows(), config.putTimeout().toNanos(), this::describeDisk, this::committed);
+        writer.start();
+    }
+
+    /** Opens (creating if needed) the spool file of {@code config} and starts its writer thread. */
+    public static Spool open(AgentConfig config) throws IOException {
+        return new Spool(config, Clock.systemUTC(), FreeSpaceProbe.FILESYSTEM);
+    }
+
+    public static Spool open(AgentConfig config, Clock clock, FreeSpaceProbe freeSpace) throws IOException {
+        return new Spool(config, clock, freeSpace);
+    }
+
+    /** Appends one row; see {@link #appendAll}. */
+    public CompletableFuture<Integer> append(TableName table, byte[] row) {
+        return appendAll(table, List.of(row));
+    }
+
+    /**
+     * Appends rows (compact JSON objects, see {@link RowJson}) to one table, all or nothing. The future
+     * completes with the row count once committed, or exceptionally with a {@link Rejection}. Completion
+     * runs on the writer thread: dependent actions must be quick and must not block.
+     */
+    public CompletableFuture<Integer> appendAll(TableName table, List<byte[]> rows) {
+        if (rows.isEmpty()) {
+            return rejected(RejectReason.BAD_REQUEST, "no rows", 0);
+        }
+        if (closed) {
+            return rejected(RejectReason.SHUTTING_DOWN, "the agent is shutting down", rows.size());
+        }
+        long bytes = 0;
+        for (byte[] r : rows) {
+            bytes += r.length;
+        }
+        long queued = queuedBytes.get() + writer.pendingBytes();
+        if (queued + bytes > config.spoolMaxBytes()) {
+            return rejected(RejectReason.SPOOL_FULL, "spool holds " + Bytes.human(queued) + " of rows; "
+                    + Bytes.human(queued + bytes) + " would exceed the cap of " + Bytes.human(config.spoolMaxBytes())
+                    + " (CH_SPOOL_MAX_BYTES)", rows.size());
+        }
+        if (!writer.reserve(rows.size(), bytes)) {
+            counters.rejected(RejectReason.BUSY, rows.size());
+            return CompletableFuture.failedFuture(new Rejection(RejectReason.BUSY, "admission queue is full: "
+                    + writer.pendingRows() + " rows wait for the spool writer (CH_ADMISSION_QUEUE_ROWS="
+                    + config.admissionQueueRows() + ")", Math.max(1, config.putTimeout().toMillis() / 2)));
+        }
+        AppendRequest r = new AppendRequest(table.qualified(), rows, bytes, nowMicros(),
+                System.nanoTime() + config.putTimeout().toNanos());
+        writer.submit(r);
+        return r.future;
+    }
+
+    private CompletableFuture<Integer> rejected(RejectReason reason, String message, int rows) {
+        counters.rejected(reason, rows);
+        return CompletableFuture.failedFuture(new Rejection(reason, message));
+    }
+
+    /** Deletes rows ClickHouse accepted. {@code batch} must come from {@link SpoolReader#oldest} (or a slice). */
+    public CompletableFuture<Integer> delete(SpoolBatch batch) {
+        return writer.submitOp(new SpoolOps.Delete(batch.table().qualified(), batch.ids(), batch.bytes())).future
+                .thenApply(n -> {
+                    counters.rowsDeleted.add(n);
+                    return n;
+                });
+    }
+
+    /** Records a failed delivery attempt on the batch's rows. */
+    public CompletableFuture<Integer> recordFailure(SpoolBatch batch, String error, Instant nextAttempt) {
+        long next = nextAttempt.getEpochSecond() * 1_000_000L + nextAttempt.getNano() / 1000;
+        return writer.submitOp(new SpoolOps.RecordFailure(batch.table().qualified(), batch.ids(), error, next)).future;
+    }
+
+    /** Moves the batch's rows to the quarantine table with the error and the reason. */
+    public CompletableFuture<Integer> quarantine(SpoolBatch batch, String error, String reason) {
+        return writer.submitOp(new SpoolOps.Quarantine(batch.table().qualified(), batch.ids(), error, reason,
+                nowMicros())).future.thenApply(n -> {
+                    counters.rowsQuarantined.add(n);
+                    return n;
+                });
+    }
+
+    /** Runs {@code listener} (on the writer thread; must not block) after each commit that added rows. */
+    public void addAppendListener(Runnable listener) {
+        appendListeners.add(listener);
+    }
+
+    private void committed(Map<String, long[]> deltas, boolean appended) {
+        for (long[] d : deltas.values()) {
+            queuedRows.addAndGet(d[0]);
+            queuedBytes.addAndGet(d[1]);
+        }
+        if (appended) {
+            for (Runnable l : appendListeners) {
+                l.run();
+            }
+        }
+    }
+
+    public SpoolReader reader() {
+        return reader;
+    }
+
+    public SpoolCounters counters() {
+        return counters;
+    }
+
+    /** Rows queued (committed, not yet delivered or quarantined). */
+    public long queuedRows() {
+        return queuedRows.get();
+    }
+
+    /** Payload bytes queued, the quantity capped by CH_SPOOL_MAX_BYTES. */
+    public long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    public FreeSpaceProbe freeSpaceProbe() {
+        return freeSpace;
+    }
+
+    public long nowMicros() {
+        Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    }
+
+    private String describeDisk() {
+        try {
+            return Bytes.human(freeSpace.freeBytes(file.getParent())) + " free on " + file.getParent();
+        } catch (IOException e) {
+            return "free space on " + file.getParent() + " unknown";
+        }
+    }
+
+    /** Refuses new rows (shutting_down), commits everything already admitted, then closes the file. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            writer.shutdown(30_000);
+            reader.close();
+            writerConn.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException e) {
+            throw new SpoolException("closing spool: " + e.getMessage(), e);
+        }
+    }
+}

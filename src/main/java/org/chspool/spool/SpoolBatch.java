@@ -1,0 +1,43 @@
+package org.chspool.spool;
+
+import java.util.List;
+
+/**
+ * The oldest rows of one table, in id order: what one ClickHouse insert carries. Ids are contiguous
+ * in the table's order (every queued row of the table between the first and last id is included), which
+ * lets {@link Spool#delete} remove a delivered batch with one range statement. Immutable view; the
+ * arrays must not be modified.
+ */
+public record SpoolBatch(TableName table, long[] ids, List<byte[]> payloads, int[] attempts, long[] createdUs,
+                         long bytes) {
+    public int size() {
+        return ids.length;
+    }
+
+    public boolean isEmpty() {
+        return ids.length == 0;
+    }
+
+    /** The rows {@code [from, to)} as a batch of their own (for bisection). */
+    public SpoolBatch slice(int from, int to) {
+        long bytesOf = 0;
+        for (int i = from; i < to; i++) {
+            bytesOf += payloads.get(i).length;
+        }
+        return new SpoolBatch(table, java.util.Arrays.copyOfRange(ids, from, to), payloads.subList(from, to),
+                java.util.Arrays.copyOfRange(attempts, from, to), java.util.Arrays.copyOfRange(createdUs, from, to),
+                bytesOf);
+    }
+
+    public int maxAttempts() {
+        int m = 0;
+        for (int a : attempts) {
+            m = Math.max(m, a);
+        }
+        return m;
+    }
+
+    public long oldestCreatedUs() {
+        return createdUs.length == 0 ? 0 : createdUs[0];
+    }
+}

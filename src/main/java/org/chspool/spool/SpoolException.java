@@ -1,0 +1,14 @@
+package org.chspool.spool;
+
+import java.io.IOException;
+
+/** The spool file cannot be opened or used: unreadable, newer schema, not a spool. Message says what to do. */
+public final class SpoolException extends IOException {
+    public SpoolException(String message) {
+        super(message);
+    }
+
+    public SpoolException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,101 @@
+package org.chspool.spool;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Read side of the spool on its own connection: what the replayer sends next, and the backlog the
+ * status view shows. Every query is bounded (by LIMIT or by the number of tables), none reads the
+ * whole queue. Methods are synchronized: the connection is shared by the replayer and status callers.
+ * Also usable on a read-only connection (spoolctl while the agent is stopped).
+ */
+public final class SpoolReader implements AutoCloseable {
+    private final Connection conn;
+
+    public SpoolReader(Connection conn) {
+        this.conn = conn;
+    }
+
+    /** Tables with queued rows, and how many each has. */
+    public synchronized List<TableBacklog> backlog() throws SQLException {
+        List<TableBacklog> out = new ArrayList<>();
+        try (Statement s = conn.createStatement();
+             ResultSet rs = s.executeQuery("SELECT tbl, rows, bytes FROM table_stats WHERE rows > 0 ORDER BY tbl");
+             PreparedStatement head = conn.prepareStatement("SELECT created_us, attempts, last_error, next_attempt_us"
+                     + " FROM queue WHERE tbl = ? ORDER BY id LIMIT 1")) {
+            while (rs.next()) {
+                String tbl = rs.getString(1);
+                head.setString(1, tbl);
+                try (ResultSet h = head.executeQuery()) {
+                    if (h.next()) {
+                        out.add(new TableBacklog(tbl, rs.getLong(2), rs.getLong(3), h.getLong(1), h.getInt(2),
+                                h.getString(3), h.getLong(4)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The oldest rows of {@code table}, at most {@code maxRows} and about {@code maxBytes} (always at
+     * least one row, so a row bigger than the byte bound still moves).
+     */
+    public synchronized SpoolBatch oldest(TableName table, int maxRows, long maxBytes) throws SQLException {
+        long[] ids = new long[Math.min(maxRows, 1024)];
+        int[] attempts = new int[ids.length];
+        long[] created = new long[ids.length];
+        List<byte[]> payloads = new ArrayList<>(ids.length);
+        long bytes = 0;
+        int n = 0;
+        try (PreparedStatement p = conn.prepareStatement(
+                "SELECT id, payload, attempts, created_us FROM queue WHERE tbl = ? ORDER BY id LIMIT ?")) {
+            p.setString(1, table.qualified());
+            p.setInt(2, maxRows);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    byte[] payload = rs.getBytes(2);
+                    if (n > 0 && bytes + payload.length > maxBytes) {
+                        break;
+                    }
+                    if (n == ids.length) {
+                        int cap = Math.min(maxRows, ids.length * 2);
+                        ids = java.util.Arrays.copyOf(ids, cap);
+                        attempts = java.util.Arrays.copyOf(attempts, cap);
+                        created = java.util.Arrays.copyOf(created, cap);
+                    }
+                    ids[n] = rs.getLong(1);
+                    attempts[n] = rs.getInt(3);
+                    created[n] = rs.getLong(4);
+                    payloads.add(payload);
+                    bytes += payload.length;
+                    n++;
+                }
+            }
+        }
+        return new SpoolBatch(table, java.util.Arrays.copyOf(ids, n), payloads, java.util.Arrays.copyOf(attempts, n),
+                java.util.Arrays.copyOf(created, n), bytes);
+    }
+
+    /** Rows in the quarantine, per table (the quarantine is small; this groups over it). */
+    public synchronized java.util.Map<String, Long> quarantineCounts() throws SQLException {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        try (Statement s = conn.createStatement();
+             ResultSet rs = s.executeQuery("SELECT tbl, count(*) FROM quarantine GROUP BY tbl")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void close() throws SQLException {
+        conn.close();
+    }
+}

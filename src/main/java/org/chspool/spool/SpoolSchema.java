@@ -1,0 +1,93 @@
+package org.chspool.spool;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The spool file's schema and its migrations, in one place. The version lives in table
+ * {@code schema_version}; a file newer than this build is refused with a clear message, never migrated
+ * down or overwritten.
+ */
+public final class SpoolSchema {
+    /** The version this build writes and understands. */
+    public static final int CURRENT_VERSION = 1;
+
+    private static final String[] V1 = {
+        "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+        // id: AUTOINCREMENT so an id is never reused, even after the queue was empty and vacuumed.
+        "CREATE TABLE queue ("
+            + " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            + " tbl TEXT NOT NULL,"                 // database.table
+            + " payload BLOB NOT NULL,"             // compact JSON object, sent as is
+            + " created_us INTEGER NOT NULL,"       // wall clock, microseconds since epoch
+            + " attempts INTEGER NOT NULL DEFAULT 0,"
+            + " next_attempt_us INTEGER NOT NULL DEFAULT 0,"
+            + " first_error TEXT,"
+            + " last_error TEXT)",
+        "CREATE INDEX queue_by_table ON queue (tbl, id)",
+        // Per-table totals kept in the same transactions as the queue: counts and bytes without a scan.
+        "CREATE TABLE table_stats (tbl TEXT PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL) WITHOUT ROWID",
+        "CREATE TABLE quarantine ("
+            + " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            + " queue_id INTEGER NOT NULL,"
+            + " tbl TEXT NOT NULL,"
+            + " payload BLOB NOT NULL,"
+            + " created_us INTEGER NOT NULL,"
+            + " attempts INTEGER NOT NULL,"
+            + " first_error TEXT,"
+            + " last_error TEXT,"
+            + " reason TEXT NOT NULL,"
+            + " quarantined_us INTEGER NOT NULL)",
+        "CREATE INDEX quarantine_by_table ON quarantine (tbl, id)",
+        "INSERT INTO schema_version (version) VALUES (1)",
+    };
+
+    private SpoolSchema() {}
+
+    /** Creates the schema in a new file or checks/migrates an existing one. Runs in one transaction. */
+    static void ensure(Connection c) throws SQLException, SpoolException {
+        int version = version(c);
+        if (version > CURRENT_VERSION) {
+            throw new SpoolException("spool file has schema version " + version + ", newer than this chspool knows ("
+                    + CURRENT_VERSION + "); run a newer chspool or move the file aside");
+        }
+        if (version == CURRENT_VERSION) {
+            return;
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            try {
+                if (version(c) == 0) {
+                    for (String sql : V1) {
+                        s.execute(sql);
+                    }
+                }
+                s.execute("COMMIT");
+            } catch (SQLException e) {
+                s.execute("ROLLBACK");
+                throw e;
+            }
+        }
+    }
+
+    /** 0 for an empty file; throws for a file with tables that is not a spool. */
+    public static int version(Connection c) throws SQLException, SpoolException {
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'")) {
+            if (!rs.next()) {
+                try (ResultSet any = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type='table'")) {
+                    any.next();
+                    if (any.getInt(1) > 0) {
+                        throw new SpoolException("file is an SQLite database but not a chspool spool (no schema_version table)");
+                    }
+                }
+                return 0;
+            }
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT max(version) FROM schema_version")) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+}

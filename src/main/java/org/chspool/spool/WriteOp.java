@@ -1,0 +1,22 @@
+package org.chspool.spool;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A change to the spool other than an append (delete delivered rows, record a failure, quarantine),
+ * executed by the writer thread inside its current transaction, so the file has exactly one writing
+ * connection and never sees lock contention between appends and deletes.
+ */
+abstract class WriteOp<T> {
+    final CompletableFuture<T> future = new CompletableFuture<>();
+
+    /** Runs inside an open transaction on the writer's connection. */
+    abstract T apply(Connection c, WriteContext ctx) throws SQLException;
+
+    /** What the op did to the queue, applied to in-memory counters once committed. */
+    interface WriteContext {
+        void tableDelta(String table, long rows, long bytes);
+    }
+}
