@@ -37,12 +37,4 @@ final class JsonEachRowBody implements DataStreamWriter {
         buffered.flush();
     }
 
-    /** Bytes the body will have: payloads plus separators. */
-    static long length(List<byte[]> payloads) {
-        long total = Math.max(0, payloads.size() - 1);
-        for (byte[] p : payloads) {
-            total += p.length;
-        }
-        return total;
-    }
 }

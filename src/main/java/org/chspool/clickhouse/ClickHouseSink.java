@@ -1,0 +1,192 @@
+package org.chspool.clickhouse;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.ClientFaultCause;
+import com.clickhouse.client.api.insert.InsertResponse;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.client.api.query.QueryResponse;
+import com.clickhouse.client.api.query.QuerySettings;
+import com.clickhouse.data.ClickHouseFormat;
+import java.nio.charset.StandardCharsets;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.chspool.Version;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends spooled rows to ClickHouse: one HTTP request {@code INSERT INTO `db`.`table` FORMAT
+ * JSONEachRow} per batch, the body being the stored payload bytes joined with {@code '\n'}.
+ *
+ * <p><b>Capabilities.</b> Before the first insert, and again after any failure where no answer
+ * came back (the server may have been replaced), the sink probes the server
+ * ({@code SELECT version()}, {@code SELECT name FROM system.settings}) and only ever sends
+ * optional settings the server knows: {@code async_insert=1, wait_for_async_insert=1} and
+ * {@code insert_deduplication_token}. Always sent: {@code date_time_input_format=best_effort}
+ * and {@code input_format_skip_unknown_fields}, both known since long before 18.16.
+ *
+ * <p><b>client-v2 against old servers (verified with 18.16).</b> Its typed query API asks for
+ * RowBinaryWithNamesAndTypes through the {@code X-ClickHouse-Format} header, which 18.16 ignores
+ * (it answers TSV and the client fails to parse), so the probe reads raw {@code FORMAT
+ * TabSeparated} text. HTTP compression ({@code useHttpCompression}) means
+ * {@code Content-Encoding: lz4} in client-v2, which 18.16 rejects; request compression therefore
+ * uses ClickHouse's native LZ4 framing ({@code decompress=1}), which all versions accept. The
+ * client's own retries are off: one call is one request, and the replayer owns retrying.
+ * Server error codes come from the body on 18.16 (no {@code X-ClickHouse-Exception-Code}); see
+ * {@link FailureClassifier}.
+ *
+ * <p><b>Threading.</b> {@link #probe()} and {@link #insert} are for one thread at a time (the
+ * replayer's); {@link #capabilities()} and {@link #isReachable()} may be read from any thread.
+ */
+public final class ClickHouseSink implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ClickHouseSink.class);
+    private static final int UNKNOWN_SETTING = 115;
+
+    private final ClickHouseSinkConfig config;
+    private final Client client;
+    private volatile ServerCapabilities capabilities;
+    private volatile boolean reachable;
+    private boolean probeNeeded = true;
+
+    public ClickHouseSink(ClickHouseSinkConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.client = new Client.Builder()
+                .addEndpoint(config.url())
+                .setUsername(config.user())
+                .setPassword(config.password())
+                .setDefaultDatabase(config.database())
+                .setConnectTimeout(config.connectTimeout().toMillis(), ChronoUnit.MILLIS)
+                .setSocketTimeout(config.socketTimeout().toMillis(), ChronoUnit.MILLIS)
+                .compressClientRequest(config.compressRequests())
+                .useHttpCompression(false)
+                .compressServerResponse(false)
+                .setMaxRetries(0)
+                .retryOnFailures(ClientFaultCause.None)
+                .useServerTimeZone(false)
+                .useTimeZone("UTC")
+                .setClientName("chspool/" + Version.get())
+                .build();
+    }
+
+    public ClickHouseSinkConfig config() {
+        return config;
+    }
+
+    /**
+     * Learns the server's version and settings, and remembers them for later inserts.
+     *
+     * @throws InsertFailure when the server cannot be reached or refuses the probe
+     */
+    public ServerCapabilities probe() throws InsertFailure {
+        try {
+            String version = queryText("SELECT version() FORMAT TabSeparated").strip();
+            Set<String> settings = new HashSet<>();
+            for (String line : queryText("SELECT name FROM system.settings FORMAT TabSeparated").split("\n")) {
+                if (!line.isEmpty()) {
+                    settings.add(line);
+                }
+            }
+            ServerCapabilities caps = ServerCapabilities.of(version, settings);
+            if (!caps.equals(capabilities)) {
+                log.info("ClickHouse {} at {}: {} settings, async_insert={}, insert_deduplication_token={}, "
+                        + "request compression={}", caps.version(), config.url(), settings.size(),
+                        caps.supportsAsyncInsert(), caps.supportsInsertDeduplicationToken(),
+                        config.compressRequests() ? "native lz4" : "off");
+            }
+            capabilities = caps;
+            reachable = true;
+            probeNeeded = false;
+            return caps;
+        } catch (Exception e) {
+            throw failed(e);
+        }
+    }
+
+    /** The last probe's result; null before the first successful probe. */
+    public ServerCapabilities capabilities() {
+        return capabilities;
+    }
+
+    /**
+     * Whether the last probe or insert got an answer from the server (even an error). No network
+     * call; false before the first attempt.
+     */
+    public boolean isReachable() {
+        return reachable;
+    }
+
+    /**
+     * Inserts the rows in one request. An empty list does nothing.
+     *
+     * @param database target database, already validated as {@code [A-Za-z_][A-Za-z0-9_]*}
+     * @param table target table, same rule
+     * @param payloads one compact JSON object per row, sent as they are
+     * @param insertToken sent as {@code insert_deduplication_token} when the server knows it; may be null
+     * @throws InsertFailure classified RETRYABLE or PERMANENT; a RETRYABLE one after the request was
+     *     sent may still have been committed by the server
+     */
+    public void insert(String database, String table, List<byte[]> payloads, String insertToken) throws InsertFailure {
+        if (payloads.isEmpty()) {
+            return;
+        }
+        ServerCapabilities caps = probeNeeded || capabilities == null ? probe() : capabilities;
+        InsertSettings settings = insertSettings(caps, insertToken);
+        String target = quote(database) + "." + quote(table);
+        try (InsertResponse ignored = client.insert(target, new JsonEachRowBody(payloads),
+                ClickHouseFormat.JSONEachRow, settings).get()) {
+            reachable = true;
+        } catch (Exception e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    private InsertSettings insertSettings(ServerCapabilities caps, String insertToken) {
+        InsertSettings s = new InsertSettings()
+                .serverSetting("date_time_input_format", "best_effort")
+                .serverSetting("input_format_skip_unknown_fields", config.skipUnknownFields() ? "1" : "0");
+        if (caps.supportsAsyncInsert()) {
+            s.serverSetting("async_insert", "1").serverSetting("wait_for_async_insert", "1");
+        }
+        if (insertToken != null && caps.supportsInsertDeduplicationToken()) {
+            s.serverSetting("insert_deduplication_token", insertToken);
+        }
+        return s;
+    }
+
+    private String queryText(String sql) throws Exception {
+        QuerySettings qs = new QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
+        try (QueryResponse r = client.query(sql, qs).get()) {
+            return new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Classifies, and schedules a re-probe when the server did not answer or disowned a setting. */
+    private InsertFailure failed(Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        InsertFailure f = FailureClassifier.classify(e, config.password());
+        if (f.isTransport()) {
+            reachable = false;
+            probeNeeded = true;
+        } else {
+            reachable = true;
+            if (f.code() == UNKNOWN_SETTING) {
+                probeNeeded = true;
+            }
+        }
+        return f;
+    }
+
+    private static String quote(String identifier) {
+        return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`";
+    }
+}
