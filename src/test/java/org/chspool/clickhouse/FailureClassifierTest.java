@@ -1,0 +1,92 @@
+package org.chspool.clickhouse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.clickhouse.client.api.ClientException;
+import com.clickhouse.client.api.ServerException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.ExecutionException;
+import org.chspool.clickhouse.InsertFailure.Kind;
+import org.junit.jupiter.api.Test;
+
+class FailureClassifierTest {
+    private static final String OLD_SERVER_TEXT =
+            "Code: 60, e.displayText() = DB::Exception: Table db.t doesn't exist., e.what() = DB::Exception (transport error: 404)";
+
+    @Test
+    void codeIsParsedFromOldAndNewServerTexts() {
+        assertEquals(60, FailureClassifier.parseCode(OLD_SERVER_TEXT));
+        assertEquals(81, FailureClassifier.parseCode("Code: 81. DB::Exception: Database x does not exist. (UNKNOWN_DATABASE)"));
+        assertEquals(-1, FailureClassifier.parseCode("no code here"));
+    }
+
+    @Test
+    void oldServerTextIsTidiedButKeepsTheServersWords() {
+        InsertFailure f = FailureClassifier.classify(new ServerException(0, OLD_SERVER_TEXT, 404, "q1"), "");
+        assertEquals("Code: 60, DB::Exception: Table db.t doesn't exist.", f.getMessage());
+        assertEquals(60, f.code());
+        assertEquals(404, f.httpStatus());
+        assertEquals(Kind.PERMANENT, f.kind());
+    }
+
+    @Test
+    void headerCodeWinsOverText() {
+        InsertFailure f = FailureClassifier.classify(new ServerException(252, "Code: 1. too many parts", 500, "q"), "");
+        assertEquals(252, f.code());
+        assertTrue(f.isRetryable());
+    }
+
+    @Test
+    void badDataAndMissingTargetsArePermanent() {
+        for (int code : new int[] {6, 16, 26, 27, 33, 38, 41, 47, 53, 60, 72, 73, 81, 117}) {
+            assertEquals(Kind.PERMANENT, FailureClassifier.kindOf(code, 500), "code " + code);
+        }
+    }
+
+    @Test
+    void overloadLimitsNetworkAndAuthAreRetryableWhateverTheStatus() {
+        for (int code : new int[] {159, 209, 210, 241, 242, 252, 193, 516}) {
+            assertEquals(Kind.RETRYABLE, FailureClassifier.kindOf(code, 400), "code " + code);
+        }
+    }
+
+    @Test
+    void unknownCodesFollowTheHttpStatus() {
+        assertEquals(Kind.PERMANENT, FailureClassifier.kindOf(9999, 400));
+        assertEquals(Kind.RETRYABLE, FailureClassifier.kindOf(9999, 500));
+        assertEquals(Kind.RETRYABLE, FailureClassifier.kindOf(-1, -1));
+    }
+
+    @Test
+    void transportFailuresAreRetryableWithoutCode() {
+        InsertFailure refused = FailureClassifier.classify(
+                new ExecutionException(new ClientException("failed", new ConnectException("Connection refused"))), "");
+        assertEquals(Kind.RETRYABLE, refused.kind());
+        assertEquals(-1, refused.code());
+        assertTrue(refused.isTransport());
+        assertTrue(refused.getMessage().contains("ConnectException"), refused.getMessage());
+
+        InsertFailure timeout = FailureClassifier.classify(new SocketTimeoutException("Read timed out"), "");
+        assertTrue(timeout.isRetryable());
+    }
+
+    @Test
+    void passwordIsMaskedAndACauseMentioningItIsDropped() {
+        String pw = "p@ss word";
+        InsertFailure f = FailureClassifier.classify(
+                new ServerException(0, "Code: 193, wrong password " + pw + " / p%40ss+word", 401, "q"), pw);
+        assertFalse(f.getMessage().contains(pw), f.getMessage());
+        assertFalse(f.getMessage().contains("p%40ss+word"), f.getMessage());
+        assertNull(f.getCause());
+    }
+
+    @Test
+    void longMessagesAreTrimmed() {
+        InsertFailure f = FailureClassifier.classify(new ServerException(0, "Code: 27, " + "x".repeat(5000), 400, "q"), "");
+        assertEquals(InsertFailure.MAX_MESSAGE, f.getMessage().length());
+    }
+}
