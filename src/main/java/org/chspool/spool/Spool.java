@@ -141,6 +141,21 @@ public final class Spool implements AutoCloseable {
                 });
     }
 
+    /**
+     * Caps the file at {@code pages} pages on the writer's connection, so writes beyond fail with
+     * SQLITE_FULL exactly as on a full disk. For tests of the disk-full path; package-private.
+     */
+    CompletableFuture<Long> limitPagesForTest(long pages) {
+        return writer.submitOp(new WriteOp<Long>() {
+            @Override
+            Long apply(Connection c, WriteContext ctx) throws SQLException {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA max_page_count = " + pages)) {
+                    return rs.next() ? rs.getLong(1) : -1L;
+                }
+            }
+        }).future;
+    }
+
     /** Runs {@code listener} (on the writer thread; must not block) after each commit that added rows. */
     public void addAppendListener(Runnable listener) {
         appendListeners.add(listener);

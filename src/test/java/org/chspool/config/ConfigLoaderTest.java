@@ -1,0 +1,97 @@
+package org.chspool.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @Test
+    void defaultsMatchTheDocumentedValues() throws Exception {
+        AgentConfig c = ConfigLoader.fromEnv(Map.of());
+        assertEquals("http://localhost:8123", c.clickHouseUrl().toString());
+        assertEquals("default", c.user());
+        assertEquals(1000, c.batchSize());
+        assertEquals(Duration.ofSeconds(1), c.flushInterval());
+        assertEquals(Duration.ofMillis(100), c.putTimeout());
+        assertEquals(64L << 20, c.walTruncateBytes());
+        assertEquals(512L << 20, c.vacuumMinBytes());
+        assertEquals(1.25, c.vacuumMinFreeRatio());
+        assertEquals(128L << 20, c.vacuumMinFreeBytes());
+        assertEquals(AgentConfig.Sync.NORMAL, c.sync());
+        assertEquals(java.util.Set.of("default"), c.allowedDatabases());
+        assertEquals(List.of("trade_id", "ts"), c.dedupeKeys().get("trade_events"));
+        assertEquals(Path.of("./spool").resolve("put.sock"), c.socketPath());
+        assertEquals(7123, c.listen().port());
+        assertFalse(c.password().isSet());
+    }
+
+    @Test
+    void flagBeatsEnvironmentWhichBeatsDefault() throws Exception {
+        AgentConfig c = ConfigLoader.load(Map.of(Setting.BATCH_SIZE, "50"),
+                Map.of("CH_BATCH_SIZE", "70", "CH_DB", "prod"));
+        assertEquals(50, c.batchSize());
+        assertEquals("prod", c.database());
+        assertEquals(java.util.Set.of("prod"), c.allowedDatabases());
+    }
+
+    @Test
+    void everyInvalidValueIsReportedAtOnceWithItsVariableAndValue() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromEnv(Map.of(
+                "CH_BATCH_SIZE", "lots", "CH_SYNC", "sometimes", "CH_URL", "ftp://x", "CH_SPOOL_MAX_BYTES", "12 parsecs")));
+        assertEquals(4, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("CH_BATCH_SIZE='lots'"), e.getMessage());
+        assertTrue(e.getMessage().contains("CH_SYNC='sometimes'"), e.getMessage());
+        assertTrue(e.getMessage().contains("CH_URL='ftp://x'"), e.getMessage());
+        assertTrue(e.getMessage().contains("CH_SPOOL_MAX_BYTES='12 parsecs'"), e.getMessage());
+    }
+
+    @Test
+    void sizesAcceptBinaryUnits() throws Exception {
+        AgentConfig c = ConfigLoader.fromEnv(Map.of("CH_SPOOL_MAX_BYTES", "3GiB", "CH_MAX_ROW_BYTES", "2048"));
+        assertEquals(3L << 30, c.spoolMaxBytes());
+        assertEquals(2048, c.maxRowBytes());
+    }
+
+    @Test
+    void passwordIsReadFromFileAndNeverShown(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("pass");
+        Files.writeString(f, "s3cr3t-value\n");
+        AgentConfig c = ConfigLoader.fromEnv(Map.of("CH_PASS_FILE", f.toString()));
+        assertEquals("s3cr3t-value", c.password().reveal());
+        assertFalse(c.toString().contains("s3cr3t"), c.toString());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.fromEnv(Map.of("CH_PASS", "s3cr3t-value", "CH_PASS_FILE", f.toString())));
+        assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
+    }
+
+    @Test
+    void nonLoopbackListenerRequiresAToken() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.fromEnv(Map.of("CH_LISTEN", "0.0.0.0:7123")));
+        assertTrue(e.getMessage().contains("CH_AUTH_TOKEN"), e.getMessage());
+    }
+
+    @Test
+    void emptyListenDisablesTcpAndNoneDisablesTheSocket() throws Exception {
+        AgentConfig c = ConfigLoader.fromEnv(Map.of("CH_LISTEN", "", "CH_SOCKET", "none"));
+        assertNull(c.listen());
+        assertNull(c.socketPath());
+    }
+
+    @Test
+    void dedupeKeysParsePerTableAndRejectGarbage() throws Exception {
+        AgentConfig c = ConfigLoader.fromEnv(Map.of("CH_DEDUPE", "trade_events:trade_id,ts;db.fills:fill_id"));
+        assertEquals(List.of("fill_id"), c.dedupeKeys().get("db.fills"));
+        assertThrows(ConfigException.class, () -> ConfigLoader.fromEnv(Map.of("CH_DEDUPE", "t:a b")));
+    }
+}
