@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -47,39 +48,58 @@ public final class SpoolReader implements AutoCloseable {
      * least one row, so a row bigger than the byte bound still moves).
      */
     public synchronized SpoolBatch oldest(TableName table, int maxRows, long maxBytes) throws SQLException {
+        try (PreparedStatement p = conn.prepareStatement(
+                "SELECT id, payload, attempts, created_us FROM queue WHERE tbl = ? ORDER BY id LIMIT ?")) {
+            p.setString(1, table.qualified());
+            p.setInt(2, maxRows);
+            return collect(table, p, maxRows, maxBytes);
+        }
+    }
+
+    /**
+     * The queued rows of {@code table} with ids in {@code [firstId, lastId]}: the same batch again for a
+     * retry (minus rows that left meanwhile), so a retried insert carries the same rows.
+     */
+    public synchronized SpoolBatch range(TableName table, long firstId, long lastId) throws SQLException {
+        try (PreparedStatement p = conn.prepareStatement("SELECT id, payload, attempts, created_us FROM queue"
+                + " WHERE tbl = ? AND id >= ? AND id <= ? ORDER BY id")) {
+            p.setString(1, table.qualified());
+            p.setLong(2, firstId);
+            p.setLong(3, lastId);
+            return collect(table, p, Integer.MAX_VALUE, Long.MAX_VALUE);
+        }
+    }
+
+    private static SpoolBatch collect(TableName table, PreparedStatement p, int maxRows, long maxBytes)
+            throws SQLException {
         long[] ids = new long[Math.min(maxRows, 1024)];
         int[] attempts = new int[ids.length];
         long[] created = new long[ids.length];
         List<byte[]> payloads = new ArrayList<>(ids.length);
         long bytes = 0;
         int n = 0;
-        try (PreparedStatement p = conn.prepareStatement(
-                "SELECT id, payload, attempts, created_us FROM queue WHERE tbl = ? ORDER BY id LIMIT ?")) {
-            p.setString(1, table.qualified());
-            p.setInt(2, maxRows);
-            try (ResultSet rs = p.executeQuery()) {
-                while (rs.next()) {
-                    byte[] payload = rs.getBytes(2);
-                    if (n > 0 && bytes + payload.length > maxBytes) {
-                        break;
-                    }
-                    if (n == ids.length) {
-                        int cap = Math.min(maxRows, ids.length * 2);
-                        ids = java.util.Arrays.copyOf(ids, cap);
-                        attempts = java.util.Arrays.copyOf(attempts, cap);
-                        created = java.util.Arrays.copyOf(created, cap);
-                    }
-                    ids[n] = rs.getLong(1);
-                    attempts[n] = rs.getInt(3);
-                    created[n] = rs.getLong(4);
-                    payloads.add(payload);
-                    bytes += payload.length;
-                    n++;
+        try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+                byte[] payload = rs.getBytes(2);
+                if (n > 0 && bytes + payload.length > maxBytes) {
+                    break;
                 }
+                if (n == ids.length) {
+                    int cap = (int) Math.min(maxRows, ids.length * 2L);
+                    ids = Arrays.copyOf(ids, cap);
+                    attempts = Arrays.copyOf(attempts, cap);
+                    created = Arrays.copyOf(created, cap);
+                }
+                ids[n] = rs.getLong(1);
+                attempts[n] = rs.getInt(3);
+                created[n] = rs.getLong(4);
+                payloads.add(payload);
+                bytes += payload.length;
+                n++;
             }
         }
-        return new SpoolBatch(table, java.util.Arrays.copyOf(ids, n), payloads, java.util.Arrays.copyOf(attempts, n),
-                java.util.Arrays.copyOf(created, n), bytes);
+        return new SpoolBatch(table, Arrays.copyOf(ids, n), payloads, Arrays.copyOf(attempts, n),
+                Arrays.copyOf(created, n), bytes);
     }
 
     /** Rows in the quarantine, per table (the quarantine is small; this groups over it). */
