@@ -51,6 +51,7 @@ public final class AgentConfig {
     private final int maxLineBytes;
     private final Endpoint adminListen;
     private final Endpoint httpListen;
+    private final int replayThreads;
     private final Duration backoffInitial;
     private final Duration backoffMax;
     private final int maxAttempts;
@@ -108,6 +109,7 @@ public final class AgentConfig {
         if (httpListen != null && !httpListen.isLoopback() && !authToken.isSet()) {
             p.problem(Setting.HTTP_LISTEN, "a non-loopback address requires CH_AUTH_TOKEN");
         }
+        replayThreads = p.intIn(Setting.REPLAY_THREADS, 1, 64);
         backoffInitial = Duration.ofMillis(p.longIn(Setting.BACKOFF_INITIAL_MS, 1, 3_600_000));
         backoffMax = Duration.ofMillis(p.longIn(Setting.BACKOFF_MAX_MS, 1, 86_400_000));
         if (backoffMax.compareTo(backoffInitial) < 0) {
@@ -234,6 +236,7 @@ public final class AgentConfig {
     public Endpoint adminListen() { return adminListen; }
     public Path adminSocketPath() { return spoolDir.resolve("admin.sock"); }
     public Endpoint httpListen() { return httpListen; }
+    public int replayThreads() { return replayThreads; }
     public Duration backoffInitial() { return backoffInitial; }
     public Duration backoffMax() { return backoffMax; }
     public int maxAttempts() { return maxAttempts; }

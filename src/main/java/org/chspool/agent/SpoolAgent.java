@@ -1,0 +1,191 @@
+package org.chspool.agent;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.chspool.Version;
+import org.chspool.clickhouse.ClickHouseSink;
+import org.chspool.clickhouse.ClickHouseSinkConfig;
+import org.chspool.clickhouse.InsertFailure;
+import org.chspool.clickhouse.ServerCapabilities;
+import org.chspool.config.AgentConfig;
+import org.chspool.config.ConfigException;
+import org.chspool.config.ConfigLoader;
+import org.chspool.config.Setting;
+import org.chspool.replay.Replayer;
+import org.chspool.spool.Spool;
+import org.chspool.spool.SpoolMaintenance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/**
+ * The agent ({@code bin/spoold}): wires config → spool → replayer → ClickHouse sink, and the intake
+ * and admin listeners. Start order: spool, maintenance, replayer, listeners. Shutdown (SIGTERM, or
+ * {@link #close()}) runs in the reverse order: close listeners, stop intake, keep delivering for
+ * {@code CH_SHUTDOWN_GRACE_S}, then stop the replayer and close the spool. What was not delivered stays
+ * in the spool for the next start.
+ *
+ * <p>Threading: {@link #start} and {@link #close} are called by one thread (main or the shutdown hook);
+ * the components own their threads.
+ */
+public final class SpoolAgent implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SpoolAgent.class);
+
+    private final AgentConfig config;
+    private final Spool spool;
+    private final SpoolMaintenance maintenance;
+    private final ScheduledExecutorService maintenanceTimer;
+    private final Replayer replayer;
+    private final long startedNanos = System.nanoTime();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile boolean closing;
+
+    private SpoolAgent(AgentConfig config) throws IOException {
+        this.config = config;
+        this.spool = Spool.open(config);
+        try {
+            this.maintenance = new SpoolMaintenance(spool, Clock.systemUTC());
+            this.maintenanceTimer = Executors.newSingleThreadScheduledExecutor(AgentThreads.named("spool-maintenance"));
+            long every = config.maintenanceInterval().toMillis();
+            maintenanceTimer.scheduleWithFixedDelay(this::maintainSafely, every, every, TimeUnit.MILLISECONDS);
+            ClickHouseSinkConfig sinkConfig = sinkConfig(config);
+            this.replayer = Replayer.create(spool, config, () -> new ClickHouseSink(sinkConfig));
+            logStart(sinkConfig);
+            replayer.start();
+        } catch (IOException | RuntimeException e) {
+            spool.close();
+            throw e;
+        }
+    }
+
+    /** Starts an agent in this process (tests, embedding). */
+    public static SpoolAgent start(AgentConfig config) throws IOException {
+        return new SpoolAgent(config);
+    }
+
+    static ClickHouseSinkConfig sinkConfig(AgentConfig c) {
+        return new ClickHouseSinkConfig(c.clickHouseUrl().toString(), c.user(), c.password().reveal(), c.database(),
+                c.connectTimeout(), c.socketTimeout(), c.compress(), c.skipUnknownFields());
+    }
+
+    private void logStart(ClickHouseSinkConfig sinkConfig) {
+        String server;
+        try (ClickHouseSink probe = new ClickHouseSink(sinkConfig)) {
+            ServerCapabilities caps = probe.probe();
+            server = "ClickHouse " + caps.version() + " (async_insert=" + caps.supportsAsyncInsert()
+                    + ", insert_deduplication_token=" + caps.supportsInsertDeduplicationToken() + ")";
+        } catch (InsertFailure e) {
+            server = "ClickHouse not reachable yet (" + e.summary() + "); rows are spooled and retried";
+        }
+        log.info("chspool {} started: namespace={} spool={} ({} rows queued) clickhouse={} user={} db={}; {}",
+                Version.get(), config.namespace(), spool.file().toAbsolutePath(), spool.queuedRows(),
+                config.clickHouseUrl(), config.user(), config.database(), server);
+    }
+
+    private void maintainSafely() {
+        try {
+            maintenance.runOnce();
+        } catch (RuntimeException e) {
+            log.error("spool maintenance failed", e);
+        }
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    public Spool spool() {
+        return spool;
+    }
+
+    public Replayer replayer() {
+        return replayer;
+    }
+
+    public SpoolMaintenance maintenance() {
+        return maintenance;
+    }
+
+    public long uptimeNanos() {
+        return System.nanoTime() - startedNanos;
+    }
+
+    public boolean isClosing() {
+        return closing;
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitClosed() throws InterruptedException {
+        closed.await();
+    }
+
+    /** Graceful shutdown: stop intake, deliver within the grace period, close the spool. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        log.info("shutting down: delivering for up to {} s", config.shutdownGrace().toSeconds());
+        try {
+            long left = replayer.drain(config.shutdownGrace());
+            replayer.close();
+            maintenanceTimer.shutdownNow();
+            maintenance.close();
+            spool.close();
+            log.info("stopped; {} row(s) stay in the spool for the next start", left);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.warn("shutdown interrupted; the spool file is consistent, undelivered rows stay queued");
+        } catch (Exception e) {
+            log.error("error during shutdown", e);
+        } finally {
+            closed.countDown();
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        Map<Setting, String> flags;
+        try {
+            flags = AgentCommandLine.parse(args, out);
+        } catch (CommandLine.ParameterException e) {
+            System.err.println("spoold: " + e.getMessage() + " (see spoold --help)");
+            return 2;
+        }
+        if (flags == null) {
+            return 0;
+        }
+        AgentConfig config;
+        try {
+            config = ConfigLoader.load(flags, System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("spoold: " + e.getMessage());
+            return 2;
+        }
+        SpoolAgent agent;
+        try {
+            agent = start(config);
+        } catch (IOException | RuntimeException e) {
+            log.error("spoold: cannot start: {}", e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "shutdown"));
+        try {
+            agent.awaitClosed();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

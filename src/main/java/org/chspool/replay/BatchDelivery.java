@@ -1,0 +1,191 @@
+package org.chspool.replay;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.function.LongSupplier;
+import org.chspool.clickhouse.ClickHouseSink;
+import org.chspool.clickhouse.InsertFailure;
+import org.chspool.spool.Spool;
+import org.chspool.spool.SpoolBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers one table's oldest batch and applies the outcome to the spool: delete on success; on a
+ * retryable (or table-level) failure record the attempt and back the table off, quarantining rows past
+ * {@code CH_MAX_ATTEMPTS} or {@code CH_MAX_AGE_S}; on a data error bisect until the rejected rows are
+ * isolated, deliver the rest, quarantine the rejected ones. Rows leave the queue only into ClickHouse
+ * or the quarantine.
+ *
+ * <p>Threading: one instance per sender thread; it owns its {@link ClickHouseSink}. The table it works
+ * on is owned through {@link TableState#inFlight}.
+ */
+final class BatchDelivery implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BatchDelivery.class);
+
+    private final Spool spool;
+    private final ClickHouseSink sink;
+    private final ReplaySettings settings;
+    private final Backoff backoff;
+    private final LongSupplier nanoTime;
+    private final ReplayCounters counters;
+    private final ServerHealth health;
+
+    BatchDelivery(Spool spool, ClickHouseSink sink, ReplaySettings settings, Backoff backoff, LongSupplier nanoTime,
+                  ReplayCounters counters, ServerHealth health) {
+        this.spool = spool;
+        this.sink = sink;
+        this.settings = settings;
+        this.backoff = backoff;
+        this.nanoTime = nanoTime;
+        this.counters = counters;
+        this.health = health;
+    }
+
+    /** Delivers the table's next batch. Returns rows that left the queue (delivered or quarantined). */
+    long deliverNext(TableState st) throws SQLException, InterruptedException {
+        SpoolBatch batch = st.hasRetry() ? spool.reader().range(st.table, st.retryFirstId, st.retryLastId)
+                : spool.reader().oldest(st.table, settings.batchSize(), settings.batchMaxBytes());
+        if (batch.isEmpty()) {
+            st.clearRetry();
+            return 0;
+        }
+        Progress p = new Progress();
+        send(st, batch, p);
+        if (p.failed == null) {
+            st.clearRetry();
+            st.consecutiveFailures = 0;
+            st.retryAtNanos = 0;
+        }
+        return p.leftQueue;
+    }
+
+    /** Outcome of one delivery, accumulated across bisection. */
+    private static final class Progress {
+        long leftQueue;
+        InsertFailure failed;
+    }
+
+    private void send(TableState st, SpoolBatch batch, Progress p) throws InterruptedException {
+        long t0 = nanoTime.getAsLong();
+        try {
+            sink.insert(st.table.database(), st.table.table(), batch.payloads(), token(batch));
+        } catch (InsertFailure f) {
+            health.failed(f, nanoTime.getAsLong());
+            onFailure(st, batch, f, p);
+            return;
+        }
+        long t1 = nanoTime.getAsLong();
+        health.succeeded(t1);
+        counters.insertSeconds.observe((t1 - t0) / 1e9);
+        counters.batchRows.observe(batch.size());
+        await(spool.delete(batch));
+        counters.deliveredRows.add(batch.size());
+        counters.deliveredBatches.increment();
+        st.deliveredRows.add(batch.size());
+        st.deliveredBatches.increment();
+        p.leftQueue += batch.size();
+    }
+
+    private void onFailure(TableState st, SpoolBatch batch, InsertFailure f, Progress p) throws InterruptedException {
+        st.failedAttempts.increment();
+        if (f.isRetryable()) {
+            counters.retryableFailures.increment();
+        } else {
+            counters.permanentFailures.increment();
+        }
+        if (FailurePolicy.actionFor(f) == FailurePolicy.Action.BISECT) {
+            if (batch.size() == 1) {
+                quarantine(st, batch, f.summary(), "rejected by ClickHouse", p);
+                return;
+            }
+            int mid = batch.size() / 2;
+            send(st, batch.slice(0, mid), p);
+            if (p.failed == null) {
+                send(st, batch.slice(mid, batch.size()), p);
+            }
+            return;
+        }
+        // Retry later. Rows past their attempts or age go to the quarantine; they are the oldest, a prefix.
+        int expired = expiredPrefix(batch);
+        if (expired > 0) {
+            String reason = batch.attempts()[0] + 1 >= settings.maxAttempts()
+                    ? "failed " + settings.maxAttempts() + " attempts" : "older than " + settings.maxAge();
+            quarantine(st, batch.slice(0, expired), f.summary(), reason, p);
+            if (expired == batch.size()) {
+                return;
+            }
+            batch = batch.slice(expired, batch.size());
+        }
+        p.failed = f;
+        int failures = ++st.consecutiveFailures;
+        long delay = backoff.delayNanos(failures);
+        st.retryAtNanos = nanoTime.getAsLong() + delay;
+        st.lastError = f.summary();
+        st.lastErrorAtMillis = System.currentTimeMillis();
+        st.retryFirstId = batch.ids()[0];
+        st.retryLastId = batch.ids()[batch.size() - 1];
+        await(spool.recordFailure(batch, f.summary(), Instant.now().plusNanos(delay)));
+        logFailure(st, batch, f, delay);
+    }
+
+    private int expiredPrefix(SpoolBatch batch) {
+        long nowUs = spool.nowMicros();
+        long maxAgeUs = settings.maxAge().toNanos() / 1000;
+        int n = 0;
+        while (n < batch.size() && (batch.attempts()[n] + 1 >= settings.maxAttempts()
+                || nowUs - batch.createdUs()[n] >= maxAgeUs)) {
+            n++;
+        }
+        return n;
+    }
+
+    private void quarantine(TableState st, SpoolBatch rows, String error, String reason, Progress p)
+            throws InterruptedException {
+        int n = await(spool.quarantine(rows, error, reason));
+        counters.quarantinedRows.add(n);
+        st.quarantinedRows.add(n);
+        st.lastError = error;
+        st.lastErrorAtMillis = System.currentTimeMillis();
+        p.leftQueue += n;
+        log.warn("table {}: quarantined {} row(s) ({}): {}", st.table, n, reason, error);
+    }
+
+    private void logFailure(TableState st, SpoolBatch batch, InsertFailure f, long delayNanos) {
+        long n = ++st.failuresLogged;
+        if (n <= 10 || n % 100 == 0) {
+            log.warn("table {}: insert of {} row(s) failed (failure #{} in a row, retry in {} ms): {}", st.table,
+                    batch.size(), st.consecutiveFailures, Duration.ofNanos(delayNanos).toMillis(), f.summary());
+        }
+    }
+
+    /**
+     * The insert's identity: the table and the spool ids it carries. A retry of the same batch reads the
+     * same id range, so it is the same insert (used as insert_deduplication_token where supported).
+     */
+    static String token(SpoolBatch b) {
+        return "chspool:" + b.table().qualified() + ":" + b.ids()[0] + "-" + b.ids()[b.size() - 1] + ":" + b.size();
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws InterruptedException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            throw new SpoolWriteFailed(e.getCause());
+        }
+    }
+
+    /** The spool could not apply a delivery outcome; the rows stay queued and the table is retried. */
+    static final class SpoolWriteFailed extends RuntimeException {
+        SpoolWriteFailed(Throwable cause) {
+            super("spool write failed: " + cause.getMessage(), cause);
+        }
+    }
+
+    @Override
+    public void close() {
+        sink.close();
+    }
+}

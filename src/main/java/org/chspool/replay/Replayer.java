@@ -1,0 +1,257 @@
+package org.chspool.replay;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import org.chspool.clickhouse.ClickHouseSink;
+import org.chspool.config.AgentConfig;
+import org.chspool.spool.Spool;
+import org.chspool.spool.TableBacklog;
+import org.chspool.spool.TableName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ships the spool to ClickHouse. A scheduler thread ({@code replayer}) decides which tables are due —
+ * {@code CH_BATCH_SIZE} rows waiting, or the oldest row {@code CH_FLUSH_INTERVAL_S} old, or a flush was
+ * asked for — and hands each due table to one of {@code CH_REPLAY_THREADS} sender threads
+ * ({@code replay-sender-N}), each with its own ClickHouse connection. A table has at most one insert in
+ * flight (order is kept per table); a failing table is backed off on its own while the others flow.
+ *
+ * <p>New rows wake the scheduler at once; with nothing due it sleeps until the next table falls due,
+ * so an idle agent does not poll. Timing uses the monotonic clock: wall-clock jumps neither stall nor
+ * hurry it. {@link #runOnce()} is one scheduling pass, for tests that step the replayer by hand (when
+ * the threads are not started it delivers inline).
+ */
+public final class Replayer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Replayer.class);
+    private static final long IDLE_NANOS = Duration.ofMinutes(1).toNanos();
+
+    private final Spool spool;
+    private final ReplaySettings settings;
+    private final LongSupplier nanoTime;
+    private final List<BatchDelivery> deliveries = new ArrayList<>();
+    private final Map<TableName, TableState> tables = new ConcurrentHashMap<>();
+    private final BlockingQueue<TableState> work = new LinkedBlockingQueue<>();
+    private final ReplayCounters counters = new ReplayCounters();
+    private final ServerHealth health = new ServerHealth();
+    private final Signal wake = new Signal();
+    private final Signal progress = new Signal();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running;
+    private volatile boolean started;
+    private volatile boolean flushAll;
+    private volatile boolean flushOnce;
+    private int rotation;
+
+    /** The agent's replayer: one sink per sender, built from the config. */
+    public static Replayer create(Spool spool, AgentConfig config, java.util.function.Supplier<ClickHouseSink> sinks) {
+        ReplaySettings s = ReplaySettings.from(config);
+        List<ClickHouseSink> list = new ArrayList<>();
+        for (int i = 0; i < s.senders(); i++) {
+            list.add(sinks.get());
+        }
+        return new Replayer(spool, s, list, System::nanoTime, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    Replayer(Spool spool, ReplaySettings settings, List<ClickHouseSink> sinks, LongSupplier nanoTime,
+             DoubleSupplier random) {
+        this.spool = spool;
+        this.settings = settings;
+        this.nanoTime = nanoTime;
+        Backoff backoff = new Backoff(settings.backoffInitial(), settings.backoffMax(), random);
+        for (ClickHouseSink sink : sinks) {
+            deliveries.add(new BatchDelivery(spool, sink, settings, backoff, nanoTime, counters, health));
+        }
+        spool.addAppendListener(wake::raise);
+    }
+
+    /** Starts the scheduler and sender threads. */
+    public void start() {
+        running = true;
+        started = true;
+        Thread scheduler = new Thread(this::runScheduler, "replayer");
+        threads.add(scheduler);
+        for (int i = 0; i < deliveries.size(); i++) {
+            BatchDelivery d = deliveries.get(i);
+            threads.add(new Thread(() -> runSender(d), "replay-sender-" + i));
+        }
+        for (Thread t : threads) {
+            t.setDaemon(true);
+            t.setUncaughtExceptionHandler((th, e) -> log.error("thread {} died", th.getName(), e));
+            t.start();
+        }
+    }
+
+    /** Wakes the scheduler and makes every table due once, whatever its size and age (POST /flush). */
+    public void flushNow() {
+        flushOnce = true;
+        wake.raise();
+    }
+
+    private void runScheduler() {
+        while (running) {
+            long next;
+            try {
+                next = runOnce();
+            } catch (Exception e) {
+                log.error("replayer: scheduling pass failed; retrying in 1 s", e);
+                next = nanoTime.getAsLong() + Signal.millis(1000);
+            }
+            try {
+                wake.await(Math.max(0, next - nanoTime.getAsLong()));
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void runSender(BatchDelivery d) {
+        while (running) {
+            TableState st;
+            try {
+                st = work.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (st != null) {
+                deliver(d, st);
+            }
+        }
+    }
+
+    private void deliver(BatchDelivery d, TableState st) {
+        try {
+            d.deliverNext(st);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // The spool could not be read or changed: keep the rows, back the table off briefly.
+            st.lastError = "spool: " + e.getMessage();
+            st.retryAtNanos = nanoTime.getAsLong() + Signal.millis(1000);
+            log.warn("table {}: delivery step failed, retrying in 1 s: {}", st.table, e.getMessage());
+        } finally {
+            st.inFlight.set(false);
+            wake.raise();
+            progress.raise();
+        }
+    }
+
+    /**
+     * One scheduling pass: hands every due table to a sender (or, when the threads are not started,
+     * delivers it inline). Returns the monotonic time at which the next table falls due.
+     */
+    long runOnce() throws Exception {
+        long now = nanoTime.getAsLong();
+        long nowUs = spool.nowMicros();
+        long flushNanos = settings.flushInterval().toNanos();
+        boolean forceAll = flushAll || flushOnce;
+        flushOnce = false;
+        List<TableBacklog> backlog = spool.reader().backlog();
+        long next = now + IDLE_NANOS;
+        int n = backlog.size();
+        int start = n == 0 ? 0 : Math.floorMod(rotation++, n);
+        for (int k = 0; k < n; k++) {
+            TableBacklog tb = backlog.get((start + k) % n);
+            TableState st = tables.computeIfAbsent(TableName.ofStored(tb.table()), TableState::new);
+            if (st.inFlight.get()) {
+                continue;
+            }
+            if (st.headCreatedUs != tb.oldestCreatedUs()) {
+                st.headCreatedUs = tb.oldestCreatedUs();
+                st.headSeenNanos = now;
+            }
+            if (st.retryAtNanos != 0 && now - st.retryAtNanos < 0) {
+                next = Math.min(next, st.retryAtNanos);
+                continue;
+            }
+            long wallAgeNanos = (nowUs - tb.oldestCreatedUs()) * 1000;
+            long seenNanos = now - st.headSeenNanos;
+            boolean due = forceAll || st.retryAtNanos != 0 || tb.rows() >= settings.batchSize()
+                    || wallAgeNanos >= flushNanos || seenNanos >= flushNanos;
+            if (due) {
+                dispatch(st);
+            } else {
+                next = Math.min(next, now + Math.min(flushNanos - seenNanos, flushNanos - Math.max(0, wallAgeNanos)));
+            }
+        }
+        return next;
+    }
+
+    private void dispatch(TableState st) {
+        if (!st.inFlight.compareAndSet(false, true)) {
+            return;
+        }
+        if (started) {
+            work.add(st);
+        } else {
+            deliver(deliveries.get(0), st);
+        }
+    }
+
+    /**
+     * Delivers everything it can until the spool is empty or {@code grace} has passed (SIGTERM). Rows not
+     * delivered by then stay in the spool for the next start. Returns the rows left.
+     */
+    public long drain(Duration grace) throws InterruptedException {
+        long deadline = nanoTime.getAsLong() + grace.toNanos();
+        flushAll = true;
+        wake.raise();
+        while (nanoTime.getAsLong() - deadline < 0) {
+            if (spool.queuedRows() == 0 && tables.values().stream().noneMatch(t -> t.inFlight.get())) {
+                break;
+            }
+            progress.await(Math.min(Signal.millis(100), deadline - nanoTime.getAsLong()));
+        }
+        return spool.queuedRows();
+    }
+
+    public ReplayCounters counters() {
+        return counters;
+    }
+
+    public ServerHealth health() {
+        return health;
+    }
+
+    /** Per-table delivery state, for status and metrics. */
+    public List<TableReplayStatus> tableStatus() {
+        long now = nanoTime.getAsLong();
+        List<TableReplayStatus> out = new ArrayList<>();
+        for (TableState st : tables.values()) {
+            long retryIn = st.retryAtNanos == 0 ? 0 : Math.max(0, (st.retryAtNanos - now) / 1_000_000);
+            out.add(new TableReplayStatus(st.table.qualified(), st.deliveredRows.sum(), st.deliveredBatches.sum(),
+                    st.failedAttempts.sum(), st.quarantinedRows.sum(), st.consecutiveFailures, st.lastError, retryIn));
+        }
+        out.sort(java.util.Comparator.comparing(TableReplayStatus::table));
+        return out;
+    }
+
+    /** Stops the threads (an insert in progress gets a few seconds to finish) and closes the sinks. */
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        wake.raise();
+        for (Thread t : threads) {
+            t.join(5_000);
+            if (t.isAlive()) {
+                log.warn("{} did not stop within 5 s; interrupting it", t.getName());
+                t.interrupt();
+                t.join(1_000);
+            }
+        }
+        for (TableState st; (st = work.poll()) != null; ) {
+            st.inFlight.set(false);
+        }
+        for (BatchDelivery d : deliveries) {
+            d.close();
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package org.chspool.replay;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.chspool.spool.TableName;
+
+/**
+ * The replayer's view of one table: backoff, the batch to retry, the head row's first sighting (for
+ * the flush interval on the monotonic clock), and delivery statistics.
+ *
+ * <p>Threading: {@link #inFlight} hands the table between the scheduler and one sender; whoever set it
+ * owns the plain fields until it is cleared (the volatile write publishes them). Statistics are
+ * lock-free and readable from any thread.
+ */
+final class TableState {
+    final TableName table;
+    final AtomicBoolean inFlight = new AtomicBoolean();
+
+    // Scheduler-owned.
+    long headCreatedUs = -1;
+    long headSeenNanos;
+
+    // Owned by the holder of inFlight; volatile so status readers see recent values.
+    volatile long retryAtNanos;
+    volatile int consecutiveFailures;
+    volatile String lastError;
+    volatile long lastErrorAtMillis;
+    long retryFirstId = -1;
+    long retryLastId = -1;
+    long failuresLogged;
+
+    final LongAdder deliveredRows = new LongAdder();
+    final LongAdder deliveredBatches = new LongAdder();
+    final LongAdder failedAttempts = new LongAdder();
+    final LongAdder quarantinedRows = new LongAdder();
+
+    TableState(TableName table) {
+        this.table = table;
+    }
+
+    void clearRetry() {
+        retryFirstId = -1;
+        retryLastId = -1;
+    }
+
+    boolean hasRetry() {
+        return retryFirstId >= 0;
+    }
+}

@@ -1,0 +1,228 @@
+package org.chspool.replay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.chspool.clickhouse.ClickHouseSink;
+import org.chspool.clickhouse.ClickHouseSinkConfig;
+import org.chspool.spool.Spool;
+import org.chspool.spool.TableBacklog;
+import org.chspool.spool.TableName;
+import org.chspool.testing.ClickHouseEndpoint;
+import org.chspool.testing.ClickHouseServerExtension;
+import org.chspool.testing.Eventually;
+import org.chspool.testing.FaultProxy;
+import org.chspool.testing.TestConfigs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(ClickHouseServerExtension.class)
+class ReplayerIT {
+    @TempDir
+    Path dir;
+
+    private ClickHouseEndpoint ch;
+    private String db;
+    private Spool spool;
+    private final List<AutoCloseable> closeLast = new ArrayList<>();
+
+    @BeforeEach
+    void setUp(ClickHouseEndpoint ch) throws Exception {
+        this.ch = ch;
+        this.db = ch.createDatabase("replay_" + Long.toHexString(System.nanoTime()));
+        for (String t : List.of("a", "b", "c")) {
+            ch.exec("CREATE TABLE " + db + "." + t + " (id UInt64, v Int64, note String) ENGINE = MergeTree ORDER BY id");
+        }
+        ch.exec("CREATE TABLE " + db + ".ts (id UInt64, at DateTime) ENGINE = MergeTree ORDER BY id");
+        spool = Spool.open(TestConfigs.forDir(dir, "CH_DB", db));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = closeLast.size() - 1; i >= 0; i--) {
+            closeLast.get(i).close();
+        }
+        spool.close();
+    }
+
+    private static ReplaySettings settings(int batch, Duration flush) {
+        return new ReplaySettings(batch, 16 << 20, flush, 1000, Duration.ofDays(1), Duration.ofMillis(100),
+                Duration.ofMillis(800), 2);
+    }
+
+    private Replayer replayer(String url, ReplaySettings s, boolean start) {
+        List<ClickHouseSink> sinks = new ArrayList<>();
+        for (int i = 0; i < s.senders(); i++) {
+            sinks.add(new ClickHouseSink(ClickHouseSinkConfig.of(url, ch.user(), ch.password())
+                    .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5))));
+        }
+        Replayer r = new Replayer(spool, s, sinks, System::nanoTime, () -> 0.5);
+        if (start) {
+            r.start();
+        }
+        closeLast.add(r);
+        return r;
+    }
+
+    private TableName table(String t) {
+        return TableName.ofStored(db + "." + t);
+    }
+
+    private void put(String t, int from, int to) throws Exception {
+        List<byte[]> rows = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            rows.add(("{\"id\":" + i + ",\"v\":" + (i % 1000) + ",\"note\":\"n" + i + "\"}").getBytes(StandardCharsets.UTF_8));
+            if (rows.size() == 1000) {
+                spool.appendAll(table(t), rows).get(10, TimeUnit.SECONDS);
+                rows = new ArrayList<>();
+            }
+        }
+        if (!rows.isEmpty()) {
+            spool.appendAll(table(t), rows).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private long sum(String t) {
+        return Long.parseLong(ch.query("SELECT sum(v) FROM " + db + "." + t).strip());
+    }
+
+    private static long expectedSum(int from, int to) {
+        long s = 0;
+        for (int i = from; i < to; i++) {
+            s += i % 1000;
+        }
+        return s;
+    }
+
+    @Test
+    void hundredThousandRowsAcrossThreeTablesArriveExactly() throws Exception {
+        put("a", 0, 40_000);
+        put("b", 0, 35_000);
+        put("c", 0, 25_000);
+        Replayer r = replayer(ch.url(), settings(1000, Duration.ofMillis(200)), true);
+        Eventually.await(Duration.ofSeconds(60), "spool drained", () -> spool.queuedRows() == 0);
+        assertEquals(40_000, ch.count(db + ".a"));
+        assertEquals(35_000, ch.count(db + ".b"));
+        assertEquals(25_000, ch.count(db + ".c"));
+        assertEquals(expectedSum(0, 40_000), sum("a"));
+        assertEquals(expectedSum(0, 35_000), sum("b"));
+        assertEquals(expectedSum(0, 25_000), sum("c"));
+        assertEquals(100_000, r.counters().deliveredRows());
+    }
+
+    @Test
+    void smallTableFlushesAfterTheIntervalNotBefore() throws Exception {
+        Replayer r = replayer(ch.url(), settings(1000, Duration.ofSeconds(30)), false);
+        put("a", 0, 10);
+        r.runOnce();
+        assertEquals(0, ch.count(db + ".a"), "10 rows < batch size and younger than the interval");
+        put("a", 10, 1000);
+        r.runOnce();
+        assertEquals(1000, ch.count(db + ".a"), "a full batch goes at once");
+    }
+
+    @Test
+    void isoTimestampsWithOffsetsLandAndUnknownFieldsAreSkipped() throws Exception {
+        spool.append(table("ts"), "{\"id\":1,\"at\":\"2024-03-01T12:30:00+00:00\",\"extra\":\"ignored\"}"
+                .getBytes(StandardCharsets.UTF_8)).get();
+        spool.append(table("ts"), "{\"id\":2,\"at\":\"2024-03-01T14:30:00+02:00\"}".getBytes(StandardCharsets.UTF_8)).get();
+        Replayer r = replayer(ch.url(), settings(1000, Duration.ZERO), false);
+        r.runOnce();
+        assertEquals(0, spool.queuedRows());
+        assertEquals("1\t2024-03-01 12:30:00\n2\t2024-03-01 12:30:00\n",
+                ch.query("SELECT id, toTimeZone(at, 'UTC') FROM " + db + ".ts ORDER BY id"));
+    }
+
+    @Test
+    void missingTableKeepsItsRowsWithTheErrorWhileOtherTablesFlow() throws Exception {
+        put("nope", 0, 50);
+        put("a", 0, 500);
+        Replayer r = replayer(ch.url(), settings(1000, Duration.ZERO), false);
+        r.runOnce();
+        assertEquals(500, ch.count(db + ".a"));
+        List<TableBacklog> backlog = spool.reader().backlog();
+        assertEquals(1, backlog.size());
+        TableBacklog nope = backlog.get(0);
+        assertEquals(db + ".nope", nope.table());
+        assertEquals(50, nope.rows());
+        assertEquals(1, nope.headAttempts());
+        assertTrue(nope.headLastError().contains("code=60"), nope.headLastError());
+        // backed off: the next pass does not retry it at once, but new rows of other tables still go
+        put("b", 0, 10);
+        r.runOnce();
+        assertEquals(10, ch.count(db + ".b"));
+        assertEquals(1, spool.reader().backlog().get(0).headAttempts());
+    }
+
+    @Test
+    void badRowsAreBisectedOutAndQuarantinedWhileTheRestIsDelivered() throws Exception {
+        List<byte[]> rows = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            String v = (i == 17 || i == 500 || i == 999) ? "\"not a number\"" : String.valueOf(i);
+            rows.add(("{\"id\":" + i + ",\"v\":" + v + ",\"note\":\"x\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        spool.appendAll(table("a"), rows).get();
+        put("b", 0, 100);
+        Replayer r = replayer(ch.url(), settings(1000, Duration.ZERO), false);
+        r.runOnce();
+        assertEquals(997, ch.count(db + ".a"));
+        assertEquals(100, ch.count(db + ".b"));
+        assertEquals(0, spool.queuedRows());
+        assertEquals(java.util.Map.of(db + ".a", 3L), spool.reader().quarantineCounts());
+        assertEquals(3, r.counters().quarantinedRows());
+    }
+
+    @Test
+    void unreachableServerKeepsRowsBacksOffAndDrainsWhenBack() throws Exception {
+        try (FaultProxy proxy = FaultProxy.inFrontOf(ch)) {
+            proxy.refuse();
+            put("a", 0, 2000);
+            Replayer r = replayer(proxy.url(), settings(1000, Duration.ofMillis(50)), true);
+            Eventually.await(Duration.ofSeconds(10), "a failed attempt recorded",
+                    () -> headAttempts() >= 1);
+            Thread.sleep(2000); // observe the backoff: with 100..800 ms delays, a handful of attempts, not hundreds
+            int attempts = headAttempts();
+            assertTrue(attempts >= 2 && attempts <= 12, "attempts in 2 s: " + attempts);
+            assertTrue(proxy.connections() < 60, "connections: " + proxy.connections());
+            assertEquals(2000, spool.queuedRows());
+            assertTrue(!r.health().reachable());
+            proxy.pass();
+            Eventually.await(Duration.ofSeconds(20), "drained after the server came back", () -> spool.queuedRows() == 0);
+            assertEquals(2000, ch.count(db + ".a"));
+            assertTrue(r.health().reachable());
+        }
+    }
+
+    private int headAttempts() {
+        try {
+            List<TableBacklog> b = spool.reader().backlog();
+            return b.isEmpty() ? 0 : b.get(0).headAttempts();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void retryableFailuresQuarantineRowsAfterMaxAttempts() throws Exception {
+        put("gone", 0, 5);
+        ReplaySettings s = new ReplaySettings(1000, 16 << 20, Duration.ZERO, 3, Duration.ofDays(1), Duration.ofMillis(1),
+                Duration.ofMillis(1), 1);
+        Replayer r = replayer(ch.url(), s, false);
+        for (int i = 0; i < 3; i++) {
+            Thread.sleep(5); // let the 1 ms backoff pass
+            r.runOnce();
+        }
+        assertEquals(0, spool.queuedRows());
+        assertEquals(java.util.Map.of(db + ".gone", 5L), spool.reader().quarantineCounts());
+        ch.exec("CREATE TABLE " + db + ".gone (id UInt64, v Int64, note String) ENGINE = MergeTree ORDER BY id");
+    }
+}
