@@ -33,7 +33,9 @@ public final class AgentConfig {
     private final long spoolMaxBytes;
     private final Duration putTimeout;
     private final int admissionQueueRows;
+    private final long admissionQueueBytes;
     private final int maxRowBytes;
+    private final int batchMaxRows;
     private final int commitMaxRows;
     private final long commitMaxBytes;
     private final int batchSize;
@@ -83,10 +85,15 @@ public final class AgentConfig {
         spoolMaxBytes = p.bytesIn(Setting.SPOOL_MAX_BYTES, 1 << 20, Long.MAX_VALUE);
         putTimeout = Duration.ofMillis(p.longIn(Setting.PUT_TIMEOUT_MS, 1, 60_000));
         admissionQueueRows = p.intIn(Setting.ADMISSION_QUEUE_ROWS, 1, 10_000_000);
+        admissionQueueBytes = p.bytesIn(Setting.ADMISSION_QUEUE_BYTES, 1024, 1L << 40);
         maxRowBytes = (int) p.bytesIn(Setting.MAX_ROW_BYTES, 16, 256 << 20);
         commitMaxRows = p.intIn(Setting.COMMIT_MAX_ROWS, 1, 1_000_000);
         commitMaxBytes = p.bytesIn(Setting.COMMIT_MAX_BYTES, 1024, 1L << 30);
         batchSize = p.intIn(Setting.BATCH_SIZE, 1, 1_000_000);
+        batchMaxRows = p.intIn(Setting.BATCH_MAX_ROWS, 1, 10_000_000);
+        if (batchMaxRows < batchSize) {
+            p.problem(Setting.BATCH_MAX_ROWS, "must be >= CH_BATCH_SIZE");
+        }
         batchMaxBytes = p.bytesIn(Setting.BATCH_MAX_BYTES, 1024, 1L << 30);
         flushInterval = Duration.ofMillis(Math.round(p.doubleIn(Setting.FLUSH_INTERVAL_S, 0, 3600) * 1000));
         maintenanceInterval = Duration.ofSeconds(p.longIn(Setting.MAINTENANCE_INTERVAL_S, 1, 7 * 86400));
@@ -215,7 +222,10 @@ public final class AgentConfig {
     public long spoolMaxBytes() { return spoolMaxBytes; }
     public Duration putTimeout() { return putTimeout; }
     public int admissionQueueRows() { return admissionQueueRows; }
+    public long admissionQueueBytes() { return admissionQueueBytes; }
     public int maxRowBytes() { return maxRowBytes; }
+    /** Most rows per insert when a table has a backlog (flushes start at {@link #batchSize()}). */
+    public int batchMaxRows() { return batchMaxRows; }
     public int commitMaxRows() { return commitMaxRows; }
     public long commitMaxBytes() { return commitMaxBytes; }
     public int batchSize() { return batchSize; }

@@ -44,28 +44,59 @@ final class BatchDelivery implements AutoCloseable {
         this.health = health;
     }
 
-    /** Delivers the table's next batch. Returns rows that left the queue (delivered or quarantined). */
-    long deliverNext(TableState st) throws SQLException, InterruptedException {
-        SpoolBatch batch = st.hasRetry() ? spool.reader().range(st.table, st.retryFirstId, st.retryLastId)
-                : spool.reader().oldest(st.table, settings.batchSize(), settings.batchMaxBytes());
-        if (batch.isEmpty()) {
-            st.clearRetry();
-            return 0;
-        }
+    /**
+     * Delivers the table's oldest rows: one batch, or while full batches keep coming (a backlog), batch
+     * after batch for up to {@code budgetNanos}, so a catching-up table does not pay a scheduling round
+     * trip per batch. Deletes of delivered batches run on the spool's writer while the next batch is
+     * read and sent (reads start after the last sent id); all are awaited before returning. Returns rows
+     * that left the queue (delivered or quarantined).
+     */
+    long deliver(TableState st, long budgetNanos) throws SQLException, InterruptedException {
+        long deadline = nanoTime.getAsLong() + budgetNanos;
         Progress p = new Progress();
-        send(st, batch, p);
+        long cursor = Long.MIN_VALUE;
+        try {
+            while (true) {
+                SpoolBatch batch = st.hasRetry() ? spool.reader().range(st.table, st.retryFirstId, st.retryLastId)
+                        : spool.reader().after(st.table, cursor, settings.batchMaxRows(), settings.batchMaxBytes());
+                if (batch.isEmpty()) {
+                    st.clearRetry();
+                    break;
+                }
+                st.clearRetry();
+                send(st, batch, p);
+                if (p.failed != null) {
+                    break;
+                }
+                cursor = batch.ids()[batch.size() - 1];
+                boolean full = batch.size() >= settings.batchMaxRows() || batch.bytes() >= settings.batchMaxBytes();
+                if (!full || nanoTime.getAsLong() - deadline >= 0) {
+                    break;
+                }
+            }
+        } finally {
+            p.awaitDeletes();
+        }
         if (p.failed == null) {
-            st.clearRetry();
             st.consecutiveFailures = 0;
             st.retryAtNanos = 0;
         }
         return p.leftQueue;
     }
 
-    /** Outcome of one delivery, accumulated across bisection. */
-    private static final class Progress {
+    /** Outcome of one delivery, accumulated across batches and bisection. */
+    private final class Progress {
         long leftQueue;
         InsertFailure failed;
+        final java.util.List<java.util.concurrent.CompletableFuture<Integer>> deletes = new java.util.ArrayList<>();
+
+        /** Waits for the pending deletes; a failed one means rows were sent but are still queued. */
+        void awaitDeletes() throws InterruptedException {
+            for (java.util.concurrent.CompletableFuture<Integer> d : deletes) {
+                await(d);
+            }
+            deletes.clear();
+        }
     }
 
     private void send(TableState st, SpoolBatch batch, Progress p) throws InterruptedException {
@@ -81,7 +112,7 @@ final class BatchDelivery implements AutoCloseable {
         health.succeeded(t1);
         counters.insertSeconds.observe((t1 - t0) / 1e9);
         counters.batchRows.observe(batch.size());
-        await(spool.delete(batch));
+        p.deletes.add(spool.delete(batch));
         counters.deliveredRows.add(batch.size());
         counters.deliveredBatches.increment();
         st.deliveredRows.add(batch.size());

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class Replayer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Replayer.class);
     private static final long IDLE_NANOS = Duration.ofMinutes(1).toNanos();
+    /** How long one sender may keep delivering full batches of one table before others get a turn. */
+    private static final long CATCH_UP_BUDGET_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final Spool spool;
     private final ReplaySettings settings;
@@ -129,7 +131,7 @@ public final class Replayer implements AutoCloseable {
 
     private void deliver(BatchDelivery d, TableState st) {
         try {
-            d.deliverNext(st);
+            d.deliver(st, CATCH_UP_BUDGET_NANOS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

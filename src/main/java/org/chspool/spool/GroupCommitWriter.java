@@ -34,6 +34,7 @@ final class GroupCommitWriter {
     private final int maxRowsPerCommit;
     private final long maxBytesPerCommit;
     private final int admissionRows;
+    private final long admissionBytes;
     private final long putTimeoutNanos;
     private final DiskFullDescriber diskFull;
     private final Listener listener;
@@ -44,6 +45,12 @@ final class GroupCommitWriter {
     private final AtomicLong pendingBytes = new AtomicLong();
     private final Thread writer;
     private final Thread sweeper;
+    // Prepared once, used by the writer thread only.
+    private PreparedStatement insertRow;
+    private PreparedStatement advanceIds;
+    private PreparedStatement upsertStats;
+    /** Next queue id; writer thread only. Loaded from id_sequence, advanced on each commit. */
+    private long nextId;
     private volatile boolean running = true;
     private volatile boolean terminated;
 
@@ -58,12 +65,13 @@ final class GroupCommitWriter {
     }
 
     GroupCommitWriter(Connection conn, SpoolCounters counters, int maxRowsPerCommit, long maxBytesPerCommit,
-                      int admissionRows, long putTimeoutNanos, DiskFullDescriber diskFull, Listener listener) {
+                      int admissionRows, long admissionBytes, long putTimeoutNanos, DiskFullDescriber diskFull, Listener listener) {
         this.conn = conn;
         this.counters = counters;
         this.maxRowsPerCommit = maxRowsPerCommit;
         this.maxBytesPerCommit = maxBytesPerCommit;
         this.admissionRows = admissionRows;
+        this.admissionBytes = admissionBytes;
         this.putTimeoutNanos = putTimeoutNanos;
         this.diskFull = diskFull;
         this.listener = listener;
@@ -75,7 +83,18 @@ final class GroupCommitWriter {
         }
     }
 
-    void start() {
+    void start() throws SQLException {
+        insertRow = conn.prepareStatement("INSERT INTO queue (tbl, id, payload, created_us) VALUES (?, ?, ?, ?)");
+        advanceIds = conn.prepareStatement("UPDATE id_sequence SET next_id = ?");
+        upsertStats = conn.prepareStatement("INSERT INTO table_stats (tbl, rows, bytes) VALUES (?, ?, ?) "
+                + "ON CONFLICT (tbl) DO UPDATE SET rows = rows + excluded.rows, bytes = bytes + excluded.bytes");
+        try (Statement s = conn.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT next_id FROM id_sequence")) {
+            if (!rs.next()) {
+                throw new SQLException("spool file has no id_sequence row");
+            }
+            nextId = rs.getLong(1);
+        }
         writer.start();
         sweeper.start();
     }
@@ -88,11 +107,15 @@ final class GroupCommitWriter {
         return pendingRows.get();
     }
 
-    /** Reserves admission-queue room; false means the queue is full (caller answers busy). */
+    /**
+     * Reserves admission-queue room (rows and bytes); false means the queue is full (caller answers
+     * busy). An empty queue always admits one request, however large, so a big request is never
+     * refused forever.
+     */
     boolean reserve(int rows, long bytes) {
         while (true) {
             int cur = pendingRows.get();
-            if (cur > 0 && cur + rows > admissionRows) {
+            if (cur > 0 && (cur + rows > admissionRows || pendingBytes.get() + bytes > admissionBytes)) {
                 return false;
             }
             if (pendingRows.compareAndSet(cur, cur + rows)) {
@@ -153,6 +176,13 @@ final class GroupCommitWriter {
             }
         }
         terminated = true;
+        for (PreparedStatement p : new PreparedStatement[] {insertRow, advanceIds, upsertStats}) {
+            try {
+                p.close();
+            } catch (SQLException e) {
+                log.debug("closing statement: {}", e.getMessage());
+            }
+        }
         AppendRequest r;
         while ((r = appends.poll()) != null) {
             release(r);
@@ -232,16 +262,19 @@ final class GroupCommitWriter {
         long now = System.nanoTime();
         AppendRequest r;
         while ((rows == 0 || (rows < maxRowsPerCommit && bytes < maxBytesPerCommit)) && (r = appends.poll()) != null) {
-            release(r);
             if (now - r.deadlineNanos > 0) {
+                release(r);
                 if (r.cancel()) {
                     rejectTimedOut(r);
                 }
                 continue;
             }
             if (!r.claim()) {
+                release(r);
                 continue; // cancelled by the sweeper, already answered
             }
+            // A claimed request stays counted as pending until its outcome is known, so the spool cap
+            // (queued + pending) never undercounts rows that are being committed.
             claimed.add(r);
             rows += r.rows.size();
             bytes += r.bytes;
@@ -262,10 +295,12 @@ final class GroupCommitWriter {
     }
 
     private void succeed(List<AppendRequest> rs, List<WriteOp<?>> os, Transaction txn) {
+        nextId = txn.nextId;
         counters.commits.increment();
         counters.rowsAccepted.add(txn.rowsAppended);
         listener.committed(txn.deltas, txn.rowsAppended > 0);
         for (AppendRequest r : rs) {
+            release(r);
             r.future.complete(r.rows.size());
         }
         for (int i = 0; i < os.size(); i++) {
@@ -284,6 +319,7 @@ final class GroupCommitWriter {
                 : "spool write failed: " + e.getMessage();
         log.warn("spool writer: {}", msg);
         for (AppendRequest r : rs) {
+            release(r);
             reject(r, RejectReason.IO_ERROR, msg);
         }
         for (WriteOp<?> op : os) {
@@ -298,7 +334,7 @@ final class GroupCommitWriter {
 
     private void reject(AppendRequest r, RejectReason reason, String msg) {
         counters.rejected(reason, r.rows.size());
-        long retry = reason == RejectReason.BUSY ? TimeUnit.NANOSECONDS.toMillis(putTimeoutNanos) : 0;
+        long retry = reason == RejectReason.BUSY ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(putTimeoutNanos) / 2) : 0;
         r.future.completeExceptionally(new Rejection(reason, msg, retry));
     }
 
@@ -330,18 +366,22 @@ final class GroupCommitWriter {
     /** The writes of one transaction and what they changed. Writer thread only. */
     private final class Transaction implements WriteOp.WriteContext {
         final Map<String, long[]> deltas = new HashMap<>();
+        /** Ids this transaction hands out; becomes the writer's counter only if it commits. */
+        long nextId = GroupCommitWriter.this.nextId;
         final List<Object> opResults = new ArrayList<>();
         long rowsAppended;
 
         void write(List<AppendRequest> rs, List<WriteOp<?>> os) throws SQLException {
             if (!rs.isEmpty()) {
-                try (PreparedStatement ins = conn.prepareStatement(
-                        "INSERT INTO queue (tbl, payload, created_us) VALUES (?, ?, ?)")) {
+                PreparedStatement ins = insertRow;
+                ins.clearBatch();
+                {
                     for (AppendRequest r : rs) {
                         for (byte[] row : r.rows) {
                             ins.setString(1, r.table);
-                            ins.setBytes(2, row);
-                            ins.setLong(3, r.createdUs);
+                            ins.setLong(2, nextId++);
+                            ins.setBytes(3, row);
+                            ins.setLong(4, r.createdUs);
                             ins.addBatch();
                         }
                         tableDelta(r.table, r.rows.size(), r.bytes);
@@ -349,14 +389,16 @@ final class GroupCommitWriter {
                     }
                     ins.executeBatch();
                 }
+                advanceIds.setLong(1, nextId);
+                advanceIds.executeUpdate();
             }
             for (WriteOp<?> op : os) {
                 opResults.add(op.apply(conn, this));
             }
             if (!deltas.isEmpty()) {
-                try (PreparedStatement up = conn.prepareStatement(
-                        "INSERT INTO table_stats (tbl, rows, bytes) VALUES (?, ?, ?) "
-                                + "ON CONFLICT (tbl) DO UPDATE SET rows = rows + excluded.rows, bytes = bytes + excluded.bytes")) {
+                PreparedStatement up = upsertStats;
+                up.clearBatch();
+                {
                     for (Map.Entry<String, long[]> d : deltas.entrySet()) {
                         up.setString(1, d.getKey());
                         up.setLong(2, d.getValue()[0]);

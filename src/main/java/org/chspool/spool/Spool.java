@@ -60,8 +60,12 @@ public final class Spool implements AutoCloseable {
             throw new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
         }
         writer = new GroupCommitWriter(writerConn, counters, config.commitMaxRows(), config.commitMaxBytes(),
-                config.admissionQueueRows(), config.putTimeout().toNanos(), this::describeDisk, this::committed);
-        writer.start();
+                config.admissionQueueRows(), config.admissionQueueBytes(), config.putTimeout().toNanos(), this::describeDisk, this::committed);
+        try {
+            writer.start();
+        } catch (SQLException e) {
+            throw new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Opens (creating if needed) the spool file of {@code config} and starts its writer thread. */
@@ -104,7 +108,8 @@ public final class Spool implements AutoCloseable {
             counters.rejected(RejectReason.BUSY, rows.size());
             return CompletableFuture.failedFuture(new Rejection(RejectReason.BUSY, "admission queue is full: "
                     + writer.pendingRows() + " rows wait for the spool writer (CH_ADMISSION_QUEUE_ROWS="
-                    + config.admissionQueueRows() + ")", Math.max(1, config.putTimeout().toMillis() / 2)));
+                    + config.admissionQueueRows() + ", CH_ADMISSION_QUEUE_BYTES=" + config.admissionQueueBytes() + ")",
+                    Math.max(1, config.putTimeout().toMillis() / 2)));
         }
         AppendRequest r = new AppendRequest(table.qualified(), rows, bytes, nowMicros(),
                 System.nanoTime() + config.putTimeout().toNanos());

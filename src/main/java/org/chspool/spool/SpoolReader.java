@@ -47,11 +47,20 @@ public final class SpoolReader implements AutoCloseable {
      * The oldest rows of {@code table}, at most {@code maxRows} and about {@code maxBytes} (always at
      * least one row, so a row bigger than the byte bound still moves).
      */
-    public synchronized SpoolBatch oldest(TableName table, int maxRows, long maxBytes) throws SQLException {
+    public SpoolBatch oldest(TableName table, int maxRows, long maxBytes) throws SQLException {
+        return after(table, Long.MIN_VALUE, maxRows, maxBytes);
+    }
+
+    /**
+     * Like {@link #oldest} but only rows with an id above {@code afterId}: the next batch while the
+     * previous one is still being deleted.
+     */
+    public synchronized SpoolBatch after(TableName table, long afterId, int maxRows, long maxBytes) throws SQLException {
         try (PreparedStatement p = conn.prepareStatement(
-                "SELECT id, payload, attempts, created_us FROM queue WHERE tbl = ? ORDER BY id LIMIT ?")) {
+                "SELECT id, payload, attempts, created_us FROM queue WHERE tbl = ? AND id > ? ORDER BY id LIMIT ?")) {
             p.setString(1, table.qualified());
-            p.setInt(2, maxRows);
+            p.setLong(2, afterId);
+            p.setInt(3, maxRows);
             return collect(table, p, maxRows, maxBytes);
         }
     }

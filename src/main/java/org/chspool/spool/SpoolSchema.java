@@ -16,17 +16,22 @@ public final class SpoolSchema {
 
     private static final String[] V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
-        // id: AUTOINCREMENT so an id is never reused, even after the queue was empty and vacuumed.
+        // Clustered by (tbl, id): a table's oldest batch is one contiguous range of one b-tree, read and
+        // deleted without a secondary index. Ids come from id_sequence (never reused, see below).
         "CREATE TABLE queue ("
-            + " id INTEGER PRIMARY KEY AUTOINCREMENT,"
             + " tbl TEXT NOT NULL,"                 // database.table
+            + " id INTEGER NOT NULL,"
             + " payload BLOB NOT NULL,"             // compact JSON object, sent as is
             + " created_us INTEGER NOT NULL,"       // wall clock, microseconds since epoch
             + " attempts INTEGER NOT NULL DEFAULT 0,"
             + " next_attempt_us INTEGER NOT NULL DEFAULT 0,"
             + " first_error TEXT,"
-            + " last_error TEXT)",
-        "CREATE INDEX queue_by_table ON queue (tbl, id)",
+            + " last_error TEXT,"
+            + " PRIMARY KEY (tbl, id)) WITHOUT ROWID",
+        // The next queue id, advanced in the same transaction as the rows that use it, so an id is never
+        // reused even after the queue was emptied, vacuumed or the agent restarted.
+        "CREATE TABLE id_sequence (next_id INTEGER NOT NULL)",
+        "INSERT INTO id_sequence (next_id) VALUES (1)",
         // Per-table totals kept in the same transactions as the queue: counts and bytes without a scan.
         "CREATE TABLE table_stats (tbl TEXT PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL) WITHOUT ROWID",
         "CREATE TABLE quarantine ("

@@ -55,7 +55,7 @@ class ReplayerIT {
     }
 
     private static ReplaySettings settings(int batch, Duration flush) {
-        return new ReplaySettings(batch, 16 << 20, flush, 1000, Duration.ofDays(1), Duration.ofMillis(100),
+        return new ReplaySettings(batch, batch, 16 << 20, flush, 1000, Duration.ofDays(1), Duration.ofMillis(100),
                 Duration.ofMillis(800), 2);
     }
 
@@ -214,7 +214,7 @@ class ReplayerIT {
     @Test
     void retryableFailuresQuarantineRowsAfterMaxAttempts() throws Exception {
         put("gone", 0, 5);
-        ReplaySettings s = new ReplaySettings(1000, 16 << 20, Duration.ZERO, 3, Duration.ofDays(1), Duration.ofMillis(1),
+        ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 3, Duration.ofDays(1), Duration.ofMillis(1),
                 Duration.ofMillis(1), 1);
         Replayer r = replayer(ch.url(), s, false);
         for (int i = 0; i < 3; i++) {

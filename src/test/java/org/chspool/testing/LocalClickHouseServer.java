@@ -20,9 +20,9 @@ import java.util.stream.Stream;
  * free ports, user {@code default} with an empty password, data and logs inside the temp dir.
  *
  * <p>Not thread-safe: {@link ClickHouseServerExtension} starts one per JVM and closes it when the
- * JUnit root context closes.
+ * JUnit root context closes. Benchmarks start their own with {@link #startInstalled()}.
  */
-final class LocalClickHouseServer implements AutoCloseable {
+public final class LocalClickHouseServer implements AutoCloseable {
     static final List<Path> BINARIES = List.of(
             Paths.get("/usr/sbin/clickhouse-server"), Paths.get("/usr/bin/clickhouse-server"));
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
@@ -76,7 +76,17 @@ final class LocalClickHouseServer implements AutoCloseable {
         return server;
     }
 
-    ClickHouseEndpoint endpoint() {
+    /** Starts the installed Debian package's server; fails with how to install it when it is missing. */
+    public static LocalClickHouseServer startInstalled() throws IOException {
+        Path binary = findBinary();
+        if (binary == null) {
+            throw new IllegalStateException("no clickhouse-server binary in " + BINARIES
+                    + "; install it with 'apt-get install clickhouse-server' (scripts/test.sh does)");
+        }
+        return start(binary);
+    }
+
+    public ClickHouseEndpoint endpoint() {
         return endpoint;
     }
 

@@ -1,0 +1,81 @@
+package org.chspool.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.chspool.agent.SpoolAgent;
+import org.chspool.config.AgentConfig;
+import org.chspool.spool.Spool;
+import org.chspool.spool.TableName;
+import org.chspool.testing.TestConfigs;
+
+/**
+ * {@code scripts/bench.sh drain}: with N rows of ~150 bytes already spooled, the time until the real
+ * ClickHouse holds them all (agent started on the full spool; clock stops when the spool is empty,
+ * i.e. every insert was accepted and its rows deleted; the count in ClickHouse is then checked).
+ * Args: [rows] [runs]. Prints a table of medians for a few batch sizes and sender counts.
+ */
+public final class DrainBenchmark {
+    public static void main(String[] args) throws Exception {
+        int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        try (BenchClickHouse ch = new BenchClickHouse()) {
+            System.out.printf(Locale.ROOT, "drain, %d rows of ~%d bytes to %s, median of %d runs%n", rows,
+                    BenchRows.row(123456).length, ch.endpoint, runs);
+            System.out.printf(Locale.ROOT, "%-15s %-8s %12s %10s%n", "max batch rows", "senders", "rows/s", "seconds");
+            for (String[] cfg : new String[][] {{"1000", "2"}, {"20000", "2"}, {"50000", "2"}}) {
+                List<Double> secs = new ArrayList<>();
+                for (int r = 0; r < runs; r++) {
+                    secs.add(run(ch, rows, cfg[0], cfg[1]));
+                }
+                secs.sort(Double::compare);
+                double m = secs.get(secs.size() / 2);
+                System.out.printf(Locale.ROOT, "%-15s %-8s %12.0f %10.2f%n", cfg[0], cfg[1], rows / m, m);
+            }
+        }
+    }
+
+    static double run(BenchClickHouse ch, int rows, String maxBatch, String senders) throws Exception {
+        String db = ch.freshDatabase();
+        Path dir = Files.createTempDirectory("chspool-drain");
+        try {
+            AgentConfig cfg = TestConfigs.forDir(dir, "CH_URL", ch.endpoint.url(), "CH_USER", ch.endpoint.user(),
+                    "CH_PASS", ch.endpoint.password(), "CH_DB", db, "CH_BATCH_SIZE", String.valueOf(Math.min(1000, Integer.parseInt(maxBatch))), "CH_BATCH_MAX_ROWS", maxBatch,
+                    "CH_REPLAY_THREADS", senders, "CH_FLUSH_INTERVAL_S", "0.2");
+            fill(cfg, db, rows);
+            long t0 = System.nanoTime();
+            try (SpoolAgent agent = SpoolAgent.start(cfg)) {
+                while (agent.spool().queuedRows() > 0) {
+                    Thread.sleep(5);
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                long count = ch.endpoint.count(db + ".bench");
+                if (count != rows) {
+                    throw new IllegalStateException("ClickHouse holds " + count + " rows, expected " + rows);
+                }
+                return secs;
+            }
+        } finally {
+            ch.endpoint.exec("DROP DATABASE " + db);
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    static void fill(AgentConfig cfg, String db, int rows) throws Exception {
+        TableName t = TableName.ofStored(db + ".bench");
+        try (Spool spool = Spool.open(cfg)) {
+            List<byte[]> chunk = new ArrayList<>();
+            for (int i = 0; i < rows; i++) {
+                chunk.add(BenchRows.row(i));
+                if (chunk.size() == 5000 || i == rows - 1) {
+                    spool.appendAll(t, chunk).get();
+                    chunk = new ArrayList<>();
+                }
+            }
+        }
+    }
+}
