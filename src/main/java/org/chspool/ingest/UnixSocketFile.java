@@ -102,17 +102,24 @@ final class UnixSocketFile implements AutoCloseable {
         return path;
     }
 
-    /** Closes the listener and deletes the file if it is still the one we bound. Idempotent. */
+    /**
+     * Deletes the file if it is still the one we bound, then closes the listener. In that order: while we
+     * listen, a successor's {@link #bind} refuses to replace the file, so we never delete a successor's.
+     * Idempotent.
+     */
     @Override
     public void close() throws IOException {
-        channel.close();
         try {
-            Object now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (Objects.equals(now, fileKey)) {
-                Files.deleteIfExists(path);
+            if (channel.isOpen()) {
+                Object now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+                if (Objects.equals(now, fileKey)) {
+                    Files.deleteIfExists(path);
+                }
             }
         } catch (NoSuchFileException e) {
             // already gone
+        } finally {
+            channel.close();
         }
     }
 }
