@@ -21,6 +21,7 @@ final class AgentCommandLine {
     static Map<Setting, String> parse(String[] args, PrintWriter out) {
         CommandSpec spec = CommandSpec.create().name("spoold").version("chspool " + Version.get());
         spec.mixinStandardHelpOptions(true);
+        spec.usageMessage().abbreviateSynopsis(true).width(100);
         spec.usageMessage()
                 .description("The chspool agent: accepts rows over a Unix socket, TCP and a ClickHouse-compatible",
                         "HTTP endpoint, keeps them in a durable SQLite spool, and delivers them to ClickHouse.",

@@ -17,6 +17,7 @@ import org.chspool.config.AgentConfig;
 import org.chspool.config.ConfigException;
 import org.chspool.config.ConfigLoader;
 import org.chspool.config.Setting;
+import org.chspool.ingest.SocketServer;
 import org.chspool.replay.Replayer;
 import org.chspool.spool.Spool;
 import org.chspool.spool.SpoolMaintenance;
@@ -42,6 +43,7 @@ public final class SpoolAgent implements AutoCloseable {
     private final SpoolMaintenance maintenance;
     private final ScheduledExecutorService maintenanceTimer;
     private final Replayer replayer;
+    private final SocketServer ingest;
     private final long startedNanos = System.nanoTime();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
@@ -56,10 +58,14 @@ public final class SpoolAgent implements AutoCloseable {
             maintenanceTimer.scheduleWithFixedDelay(this::maintainSafely, every, every, TimeUnit.MILLISECONDS);
             ClickHouseSinkConfig sinkConfig = sinkConfig(config);
             this.replayer = Replayer.create(spool, config, () -> new ClickHouseSink(sinkConfig));
+            this.ingest = new SocketServer(config, spool);
             logStart(sinkConfig);
             replayer.start();
+            ingest.start();
+            log.info("accepting rows: socket={} tcp={}", ingest.socketPath() == null ? "off" : ingest.socketPath(),
+                    ingest.tcpPort() < 0 ? "off" : config.listen().host() + ":" + ingest.tcpPort());
         } catch (IOException | RuntimeException e) {
-            spool.close();
+            closeQuietly();
             throw e;
         }
     }
@@ -88,6 +94,22 @@ public final class SpoolAgent implements AutoCloseable {
                 config.clickHouseUrl(), config.user(), config.database(), server);
     }
 
+    /** Best-effort cleanup after a failed start. */
+    private void closeQuietly() {
+        for (AutoCloseable c : new AutoCloseable[] {ingest, replayer, maintenance, spool}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.debug("cleanup after failed start: {}", e.toString());
+                }
+            }
+        }
+        if (maintenanceTimer != null) {
+            maintenanceTimer.shutdownNow();
+        }
+    }
+
     private void maintainSafely() {
         try {
             maintenance.runOnce();
@@ -106,6 +128,10 @@ public final class SpoolAgent implements AutoCloseable {
 
     public Replayer replayer() {
         return replayer;
+    }
+
+    public SocketServer ingest() {
+        return ingest;
     }
 
     public SpoolMaintenance maintenance() {
@@ -132,13 +158,15 @@ public final class SpoolAgent implements AutoCloseable {
             return;
         }
         closing = true;
-        log.info("shutting down: delivering for up to {} s", config.shutdownGrace().toSeconds());
+        log.info("shutting down: no new rows; delivering for up to {} s", config.shutdownGrace().toSeconds());
         try {
+            ingest.stopAccepting();
             long left = replayer.drain(config.shutdownGrace());
             replayer.close();
             maintenanceTimer.shutdownNow();
             maintenance.close();
-            spool.close();
+            spool.close(); // commits rows already admitted; their acks are queued to the connections
+            ingest.close(); // writes those acks, then closes the connections
             log.info("stopped; {} row(s) stay in the spool for the next start", left);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -76,6 +76,18 @@ public final class LocalClickHouseServer implements AutoCloseable {
         return server;
     }
 
+    /**
+     * Runs a throwaway server until the process is stopped, for scripts (demo, benchmarks): prints
+     * {@code CLICKHOUSE_URL=<url>} once it answers.
+     */
+    public static void main(String[] args) throws Exception {
+        try (LocalClickHouseServer server = startInstalled()) {
+            System.out.println("CLICKHOUSE_URL=" + server.endpoint().url());
+            System.out.flush();
+            new java.util.concurrent.CountDownLatch(1).await();
+        }
+    }
+
     /** Starts the installed Debian package's server; fails with how to install it when it is missing. */
     public static LocalClickHouseServer startInstalled() throws IOException {
         Path binary = findBinary();
