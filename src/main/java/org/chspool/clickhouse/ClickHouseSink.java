@@ -161,6 +161,25 @@ public final class ClickHouseSink implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Runs a read query and returns its TabSeparated text (used by {@link DedupeProbe}). Same
+     * threading contract as {@link #insert}; failures are classified like an insert's.
+     */
+    String select(String sql) throws InsertFailure {
+        try {
+            if (probeNeeded) {
+                probe();
+            }
+            String text = queryText(sql);
+            reachable = true;
+            return text;
+        } catch (InsertFailure f) {
+            throw f;
+        } catch (Exception e) {
+            throw failed(e);
+        }
+    }
+
     private String queryText(String sql) throws Exception {
         QuerySettings qs = new QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
         try (QueryResponse r = client.query(sql, qs).get()) {

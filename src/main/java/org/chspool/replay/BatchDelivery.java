@@ -5,6 +5,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.chspool.clickhouse.DedupeProbe;
+import org.chspool.clickhouse.DedupeProbe.KeyValue;
 import org.chspool.clickhouse.ClickHouseSink;
 import org.chspool.clickhouse.InsertFailure;
 import org.chspool.spool.Spool;
@@ -32,9 +39,11 @@ final class BatchDelivery implements AutoCloseable {
     private final LongSupplier nanoTime;
     private final ReplayCounters counters;
     private final ServerHealth health;
+    private final DedupeKeys dedupe;
+    private final DedupeProbe probe;
 
     BatchDelivery(Spool spool, ClickHouseSink sink, ReplaySettings settings, Backoff backoff, LongSupplier nanoTime,
-                  ReplayCounters counters, ServerHealth health) {
+                  ReplayCounters counters, ServerHealth health, DedupeKeys dedupe) {
         this.spool = spool;
         this.sink = sink;
         this.settings = settings;
@@ -42,6 +51,8 @@ final class BatchDelivery implements AutoCloseable {
         this.nanoTime = nanoTime;
         this.counters = counters;
         this.health = health;
+        this.dedupe = dedupe;
+        this.probe = new DedupeProbe(sink);
     }
 
     /**
@@ -64,7 +75,11 @@ final class BatchDelivery implements AutoCloseable {
                     break;
                 }
                 st.clearRetry();
-                send(st, batch, p);
+                List<String> keyColumns = dedupe.columnsOf(st.table);
+                SpoolBatch toSend = keyColumns == null ? batch : dropDelivered(st, batch, keyColumns, p);
+                if (p.failed == null && !toSend.isEmpty()) {
+                    send(st, toSend, p);
+                }
                 if (p.failed != null) {
                     break;
                 }
@@ -97,6 +112,62 @@ final class BatchDelivery implements AutoCloseable {
             }
             deletes.clear();
         }
+    }
+
+    /**
+     * Dedupe: removes rows whose key ClickHouse already holds, and repeats of a key within the batch,
+     * from the spool (counted as deduplicated) and returns the rest. If ClickHouse cannot be asked, the
+     * batch fails as retryable: never insert blindly.
+     */
+    private SpoolBatch dropDelivered(TableState st, SpoolBatch batch, List<String> columns, Progress p)
+            throws InterruptedException {
+        List<List<KeyValue>> keys = new ArrayList<>(batch.size());
+        List<List<KeyValue>> distinct = new ArrayList<>();
+        Set<List<String>> seen = new HashSet<>();
+        for (byte[] payload : batch.payloads()) {
+            List<KeyValue> k = DedupeKeys.keyOf(payload, columns);
+            keys.add(k);
+            if (k != null && seen.add(DedupeKeys.texts(k))) {
+                distinct.add(k);
+            }
+        }
+        Set<List<String>> existing;
+        try {
+            existing = distinct.isEmpty() ? Set.of()
+                    : probe.existing(st.table.database(), st.table.table(), columns, distinct);
+        } catch (InsertFailure f) {
+            health.failed(f, nanoTime.getAsLong());
+            InsertFailure retry = new InsertFailure(InsertFailure.Kind.RETRYABLE, f.code(), f.httpStatus(),
+                    "dedupe probe failed, batch held back: " + f.getMessage(), null);
+            onFailure(st, batch, retry, p);
+            return batch;
+        }
+        seen.clear();
+        int[] keep = new int[batch.size()];
+        int[] drop = new int[batch.size()];
+        int nk = 0;
+        int nd = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            List<KeyValue> k = keys.get(i);
+            if (k == null) {
+                keep[nk++] = i;
+                continue;
+            }
+            List<String> t = DedupeKeys.texts(k);
+            if (existing.contains(t) || !seen.add(t)) {
+                drop[nd++] = i;
+            } else {
+                keep[nk++] = i;
+            }
+        }
+        if (nd == 0) {
+            return batch;
+        }
+        int n = await(spool.delete(batch.select(Arrays.copyOf(drop, nd))));
+        counters.dedupedRows.add(n);
+        st.dedupedRows.add(n);
+        p.leftQueue += n;
+        return batch.select(Arrays.copyOf(keep, nk));
     }
 
     private void send(TableState st, SpoolBatch batch, Progress p) throws InterruptedException {

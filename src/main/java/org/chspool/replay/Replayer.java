@@ -60,17 +60,18 @@ public final class Replayer implements AutoCloseable {
         for (int i = 0; i < s.senders(); i++) {
             list.add(sinks.get());
         }
-        return new Replayer(spool, s, list, System::nanoTime, () -> ThreadLocalRandom.current().nextDouble());
+        return new Replayer(spool, s, list, System::nanoTime, () -> ThreadLocalRandom.current().nextDouble(),
+                new DedupeKeys(config.dedupeKeys()));
     }
 
     Replayer(Spool spool, ReplaySettings settings, List<ClickHouseSink> sinks, LongSupplier nanoTime,
-             DoubleSupplier random) {
+             DoubleSupplier random, DedupeKeys dedupe) {
         this.spool = spool;
         this.settings = settings;
         this.nanoTime = nanoTime;
         Backoff backoff = new Backoff(settings.backoffInitial(), settings.backoffMax(), random);
         for (ClickHouseSink sink : sinks) {
-            deliveries.add(new BatchDelivery(spool, sink, settings, backoff, nanoTime, counters, health));
+            deliveries.add(new BatchDelivery(spool, sink, settings, backoff, nanoTime, counters, health, dedupe));
         }
         spool.addAppendListener(wake::raise);
     }
@@ -230,7 +231,7 @@ public final class Replayer implements AutoCloseable {
         for (TableState st : tables.values()) {
             long retryIn = st.retryAtNanos == 0 ? 0 : Math.max(0, (st.retryAtNanos - now) / 1_000_000);
             out.add(new TableReplayStatus(st.table.qualified(), st.deliveredRows.sum(), st.deliveredBatches.sum(),
-                    st.failedAttempts.sum(), st.quarantinedRows.sum(), st.consecutiveFailures, st.lastError, retryIn));
+                    st.failedAttempts.sum(), st.quarantinedRows.sum(), st.dedupedRows.sum(), st.consecutiveFailures, st.lastError, retryIn));
         }
         out.sort(java.util.Comparator.comparing(TableReplayStatus::table));
         return out;

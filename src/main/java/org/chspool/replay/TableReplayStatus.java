@@ -2,6 +2,6 @@ package org.chspool.replay;
 
 /** A snapshot of one table's delivery state for status and metrics. Immutable. */
 public record TableReplayStatus(String table, long deliveredRows, long deliveredBatches, long failedAttempts,
-                                long quarantinedRows, int consecutiveFailures, String lastError,
+                                long quarantinedRows, long dedupedRows, int consecutiveFailures, String lastError,
                                 long retryInMillis) {
 }

@@ -33,6 +33,7 @@ final class TableState {
     final LongAdder deliveredBatches = new LongAdder();
     final LongAdder failedAttempts = new LongAdder();
     final LongAdder quarantinedRows = new LongAdder();
+    final LongAdder dedupedRows = new LongAdder();
 
     TableState(TableName table) {
         this.table = table;

@@ -29,6 +29,24 @@ public record SpoolBatch(TableName table, long[] ids, List<byte[]> payloads, int
                 bytesOf);
     }
 
+    /** The rows at the given positions (ascending) as a batch of their own. */
+    public SpoolBatch select(int[] positions) {
+        long[] i2 = new long[positions.length];
+        int[] a2 = new int[positions.length];
+        long[] c2 = new long[positions.length];
+        List<byte[]> p2 = new java.util.ArrayList<>(positions.length);
+        long b = 0;
+        for (int k = 0; k < positions.length; k++) {
+            int i = positions[k];
+            i2[k] = ids[i];
+            a2[k] = attempts[i];
+            c2[k] = createdUs[i];
+            p2.add(payloads.get(i));
+            b += payloads.get(i).length;
+        }
+        return new SpoolBatch(table, i2, p2, a2, c2, b);
+    }
+
     public int maxAttempts() {
         int m = 0;
         for (int a : attempts) {

@@ -65,7 +65,7 @@ class ReplayerIT {
             sinks.add(new ClickHouseSink(ClickHouseSinkConfig.of(url, ch.user(), ch.password())
                     .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5))));
         }
-        Replayer r = new Replayer(spool, s, sinks, System::nanoTime, () -> 0.5);
+        Replayer r = new Replayer(spool, s, sinks, System::nanoTime, () -> 0.5, new DedupeKeys(java.util.Map.of()));
         if (start) {
             r.start();
         }

@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FaultProxy implements AutoCloseable {
     /** What the proxy does to traffic; see the class comment. */
-    public enum Mode { PASS, REFUSE, DELAY, CUT_MID_REQUEST, CUT_AFTER_RESPONSE }
+    public enum Mode { PASS, REFUSE, DELAY, CUT_MID_REQUEST, CUT_AFTER_RESPONSE, CUT_AFTER_INSERT_RESPONSE }
 
     /** Body bytes forwarded before a {@link Mode#CUT_MID_REQUEST} cut. */
     public static final int CUT_BODY_BYTES = 16;
@@ -104,6 +104,14 @@ public final class FaultProxy implements AutoCloseable {
         mode = Mode.CUT_MID_REQUEST;
     }
 
+    /**
+     * Like {@link #cutAfterResponse()} but only for requests that carry an INSERT (in the URL or body):
+     * the server commits the insert and its answer is lost, while probes and other queries pass.
+     */
+    public void cutAfterInsertResponse() {
+        mode = Mode.CUT_AFTER_INSERT_RESPONSE;
+    }
+
     public void cutAfterResponse() {
         mode = Mode.CUT_AFTER_RESPONSE;
     }
@@ -163,12 +171,13 @@ public final class FaultProxy implements AutoCloseable {
                 return;
             }
             String name = "fault-proxy-" + client.getPort();
-            startDaemon(name + "-request", () -> pumpRequest(client, server));
-            startDaemon(name + "-response", () -> pumpResponse(server, client));
+            java.util.concurrent.atomic.AtomicBoolean sawInsert = new java.util.concurrent.atomic.AtomicBoolean();
+            startDaemon(name + "-request", () -> pumpRequest(client, server, sawInsert));
+            startDaemon(name + "-response", () -> pumpResponse(server, client, sawInsert));
         }
     }
 
-    private void pumpRequest(Socket client, Socket server) {
+    private void pumpRequest(Socket client, Socket server, java.util.concurrent.atomic.AtomicBoolean sawInsert) {
         byte[] buf = new byte[64 * 1024];
         HeaderEnd headerEnd = new HeaderEnd();
         int bodyLeft = CUT_BODY_BYTES;
@@ -179,6 +188,10 @@ public final class FaultProxy implements AutoCloseable {
                 if (m == Mode.REFUSE) {
                     cut(client, server);
                     return;
+                }
+                if (!sawInsert.get() && new String(buf, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
+                        .toUpperCase(java.util.Locale.ROOT).contains("INSERT")) {
+                    sawInsert.set(true);
                 }
                 if (m != Mode.CUT_MID_REQUEST) {
                     headerEnd.reset();
@@ -207,13 +220,14 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    private void pumpResponse(Socket server, Socket client) {
+    private void pumpResponse(Socket server, Socket client, java.util.concurrent.atomic.AtomicBoolean sawInsert) {
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
             int n;
             while ((n = in.read(buf)) >= 0) {
                 Mode m = mode;
-                if (m == Mode.REFUSE || m == Mode.CUT_AFTER_RESPONSE) {
+                if (m == Mode.REFUSE || m == Mode.CUT_AFTER_RESPONSE
+                        || (m == Mode.CUT_AFTER_INSERT_RESPONSE && sawInsert.get())) {
                     cut(client, server);
                     return;
                 }

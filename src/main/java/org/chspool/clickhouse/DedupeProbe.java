@@ -1,0 +1,143 @@
+package org.chspool.clickhouse;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Asks ClickHouse which key tuples of a batch it already holds, so rows delivered before (by an
+ * earlier batch, or by an insert whose response was lost) are not inserted twice.
+ *
+ * <p>Keys are compared as text: {@code toString(column)} on the server against the key's JSON text
+ * on our side (a string's content, a number's literal). That is exact for String and integer columns,
+ * the intended kind of dedupe key (e.g. {@code trade_id}, {@code ts} in µs). A prefilter on the first
+ * key column with typed literals lets the primary key index narrow the scan. Every value goes into SQL
+ * as an escaped string literal or a validated number, never as raw text.
+ *
+ * <p>Threading: uses the sink's connection; call it from the sink's owning thread.
+ */
+public final class DedupeProbe {
+    /** Key tuples per query, keeping statements small. */
+    public static final int CHUNK = 200;
+
+    private final ClickHouseSink sink;
+
+    public DedupeProbe(ClickHouseSink sink) {
+        this.sink = sink;
+    }
+
+    /** One key value as read from a row: a JSON string's content, or a JSON number's literal text. */
+    public record KeyValue(String text, boolean isString) {
+        public KeyValue {
+            if (!isString && !text.matches("-?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?")) {
+                throw new IllegalArgumentException("not a JSON number: " + text);
+            }
+        }
+    }
+
+    /**
+     * Returns the subset of {@code keys} (tuples of the same arity as {@code columns}) that exist in
+     * {@code database.table}, as lists of key texts.
+     *
+     * @throws InsertFailure when the probe cannot run; the caller must not insert blindly
+     */
+    public Set<List<String>> existing(String database, String table, List<String> columns, List<List<KeyValue>> keys)
+            throws InsertFailure {
+        Set<List<String>> found = new HashSet<>();
+        for (int from = 0; from < keys.size(); from += CHUNK) {
+            List<List<KeyValue>> chunk = keys.subList(from, Math.min(keys.size(), from + CHUNK));
+            String text = sink.select(query(database, table, columns, chunk));
+            for (String line : text.split("\n")) {
+                if (!line.isEmpty()) {
+                    List<String> tuple = new ArrayList<>(columns.size());
+                    for (String field : line.split("\t", -1)) {
+                        tuple.add(unescapeTsv(field));
+                    }
+                    found.add(tuple);
+                }
+            }
+        }
+        return found;
+    }
+
+    static String query(String database, String table, List<String> columns, List<List<KeyValue>> keys) {
+        StringBuilder sql = new StringBuilder("SELECT DISTINCT ");
+        for (int i = 0; i < columns.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("toString(").append(ident(columns.get(i))).append(')');
+        }
+        sql.append(" FROM ").append(ident(database)).append('.').append(ident(table)).append(" WHERE ");
+        sql.append(ident(columns.get(0))).append(" IN (");
+        Set<String> firsts = new java.util.LinkedHashSet<>();
+        for (List<KeyValue> k : keys) {
+            firsts.add(literal(k.get(0)));
+        }
+        sql.append(String.join(", ", firsts)).append(") AND (");
+        for (int i = 0; i < columns.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("toString(").append(ident(columns.get(i))).append(')');
+        }
+        sql.append(") IN (");
+        for (int r = 0; r < keys.size(); r++) {
+            sql.append(r == 0 ? "" : ", ").append('(');
+            List<KeyValue> k = keys.get(r);
+            for (int i = 0; i < k.size(); i++) {
+                sql.append(i == 0 ? "" : ", ").append(stringLiteral(k.get(i).text()));
+            }
+            // a 1-tuple needs a trailing comma to stay a tuple
+            sql.append(k.size() == 1 ? ",)" : ")");
+        }
+        return sql.append(") FORMAT TabSeparated").toString();
+    }
+
+    private static String literal(KeyValue v) {
+        return v.isString() ? stringLiteral(v.text()) : v.text();
+    }
+
+    /** A ClickHouse string literal: quotes and backslashes escaped, control characters as escapes. */
+    static String stringLiteral(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('\'');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\\' -> b.append("\\\\");
+                case '\'' -> b.append("\\'");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case '\0' -> b.append("\\0");
+                default -> b.append(c);
+            }
+        }
+        return b.append('\'').toString();
+    }
+
+    private static String ident(String name) {
+        return '`' + name.replace("`", "") + '`';
+    }
+
+    /** Undoes TabSeparated escaping of one field. */
+    static String unescapeTsv(String f) {
+        if (f.indexOf('\\') < 0) {
+            return f;
+        }
+        StringBuilder b = new StringBuilder(f.length());
+        for (int i = 0; i < f.length(); i++) {
+            char c = f.charAt(i);
+            if (c != '\\' || i + 1 == f.length()) {
+                b.append(c);
+                continue;
+            }
+            char n = f.charAt(++i);
+            switch (n) {
+                case 'n' -> b.append('\n');
+                case 't' -> b.append('\t');
+                case 'r' -> b.append('\r');
+                case '0' -> b.append('\0');
+                case 'b' -> b.append('\b');
+                case 'f' -> b.append('\f');
+                default -> b.append(n);
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,159 @@
+package org.chspool.replay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.chspool.clickhouse.ClickHouseSink;
+import org.chspool.clickhouse.ClickHouseSinkConfig;
+import org.chspool.spool.Spool;
+import org.chspool.spool.TableName;
+import org.chspool.testing.ClickHouseEndpoint;
+import org.chspool.testing.ClickHouseServerExtension;
+import org.chspool.testing.FaultProxy;
+import org.chspool.testing.TestConfigs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(ClickHouseServerExtension.class)
+class DedupeIT {
+    @TempDir
+    Path dir;
+
+    private ClickHouseEndpoint ch;
+    private String db;
+    private Spool spool;
+    private TableName trades;
+    private final List<AutoCloseable> closeLast = new ArrayList<>();
+
+    @BeforeEach
+    void setUp(ClickHouseEndpoint ch) throws Exception {
+        this.ch = ch;
+        db = ch.createDatabase("dedupe_" + Long.toHexString(System.nanoTime()));
+        ch.exec("CREATE TABLE " + db + ".trade_events (trade_id String, ts UInt64, px Float64)"
+                + " ENGINE = MergeTree ORDER BY (trade_id, ts)");
+        spool = Spool.open(TestConfigs.forDir(dir, "CH_DB", db));
+        trades = TableName.ofStored(db + ".trade_events");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = closeLast.size() - 1; i >= 0; i--) {
+            closeLast.get(i).close();
+        }
+        spool.close();
+    }
+
+    private Replayer replayer(String url) {
+        ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 1000, Duration.ofDays(1),
+                Duration.ofMillis(1), Duration.ofMillis(1), 1);
+        ClickHouseSink sink = new ClickHouseSink(ClickHouseSinkConfig.of(url, ch.user(), ch.password())
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)));
+        Replayer r = new Replayer(spool, s, List.of(sink), System::nanoTime, () -> 0.5,
+                new DedupeKeys(Map.of("trade_events", List.of("trade_id", "ts"))));
+        closeLast.add(r);
+        return r;
+    }
+
+    private static byte[] trade(String id, long ts, double px) {
+        StringBuilder sb = new StringBuilder("{\"trade_id\":\"");
+        sb.append(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(id));
+        sb.append("\",\"ts\":").append(ts).append(",\"px\":").append(px).append('}');
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void stepUntilEmpty(Replayer r) throws Exception {
+        for (int i = 0; i < 50 && spool.queuedRows() > 0; i++) {
+            Thread.sleep(2); // past the 1 ms backoff
+            r.runOnce();
+        }
+        assertEquals(0, spool.queuedRows());
+    }
+
+    @Test
+    void responseLostAfterCommitDoesNotDuplicateTrades() throws Exception {
+        List<byte[]> rows = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            rows.add(trade("T" + i, 1_700_000_000_000_000L + i, 1.5));
+        }
+        spool.appendAll(trades, rows).get();
+        try (FaultProxy proxy = FaultProxy.inFrontOf(ch)) {
+            Replayer r = replayer(proxy.url());
+            proxy.cutAfterInsertResponse();
+            r.runOnce(); // ClickHouse commits the insert, the response is lost: a retryable failure
+            assertEquals(500, spool.queuedRows(), "no ack seen, rows stay queued");
+            assertEquals(500, ch.count(db + ".trade_events"), "but the server did commit them");
+            proxy.pass();
+            stepUntilEmpty(r);
+            assertEquals(500, r.counters().dedupedRows());
+        }
+        assertEquals(500, ch.count(db + ".trade_events"));
+        assertEquals("500\n", ch.query("SELECT uniqExact(trade_id) FROM " + db + ".trade_events"));
+    }
+
+    @Test
+    void theSameTradeInALaterBatchIsStoredOnce() throws Exception {
+        Replayer r = replayer(ch.url());
+        spool.append(trades, trade("A", 1, 10.0)).get();
+        r.runOnce();
+        spool.appendAll(trades, List.of(trade("A", 1, 10.0), trade("B", 2, 11.0))).get();
+        r.runOnce();
+        assertEquals("A\t1\nB\t2\n", ch.query("SELECT trade_id, ts FROM " + db + ".trade_events ORDER BY trade_id"));
+        assertEquals(1, r.counters().dedupedRows());
+    }
+
+    @Test
+    void repeatsInsideOneBatchCollapseToOne() throws Exception {
+        Replayer r = replayer(ch.url());
+        spool.appendAll(trades, List.of(trade("X", 5, 1.0), trade("X", 5, 1.0), trade("X", 6, 1.0))).get();
+        r.runOnce();
+        assertEquals("X\t5\nX\t6\n", ch.query("SELECT trade_id, ts FROM " + db + ".trade_events ORDER BY ts"));
+        assertEquals(0, spool.queuedRows());
+    }
+
+    @Test
+    void keysWithQuotesBackslashesAndUnicodeSurviveTheProbe() throws Exception {
+        List<String> ids = List.of("it's", "back\\slash", "quote\"d", "tab\there", "line\nbreak", "ünïcødé-€-日本",
+                "'); DROP TABLE x; --", "\\'");
+        Replayer r = replayer(ch.url());
+        List<byte[]> rows = new ArrayList<>();
+        for (String id : ids) {
+            rows.add(trade(id, 7, 1.0));
+        }
+        spool.appendAll(trades, rows).get();
+        r.runOnce();
+        spool.appendAll(trades, rows).get(); // all of them again: every one must be recognised
+        r.runOnce();
+        assertEquals(0, spool.queuedRows());
+        assertEquals(ids.size(), ch.count(db + ".trade_events"));
+        assertEquals(ids.size(), r.counters().dedupedRows());
+        assertTrue(ch.query("SELECT trade_id FROM " + db + ".trade_events").contains("ünïcødé-€-日本"));
+    }
+
+    @Test
+    void whenTheProbeFailsTheBatchIsHeldBackNotInsertedBlindly() throws Exception {
+        ch.exec("CREATE TABLE " + db + ".fills (fill_id String, qty UInt32) ENGINE = MergeTree ORDER BY fill_id");
+        ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 1000, Duration.ofDays(1),
+                Duration.ofMinutes(1), Duration.ofMinutes(1), 1);
+        ClickHouseSink sink = new ClickHouseSink(ClickHouseSinkConfig.of(ch.url(), ch.user(), ch.password()));
+        // misconfigured key column: the probe query fails
+        Replayer r = new Replayer(spool, s, List.of(sink), System::nanoTime, () -> 0.5,
+                new DedupeKeys(Map.of("fills", List.of("no_such_column"))));
+        closeLast.add(r);
+        TableName fills = TableName.ofStored(db + ".fills");
+        spool.append(fills, "{\"fill_id\":\"F1\",\"qty\":3,\"no_such_column\":\"k\"}".getBytes(StandardCharsets.UTF_8)).get();
+        r.runOnce();
+        assertEquals(0, ch.count(db + ".fills"));
+        assertEquals(1, spool.queuedRows());
+        String err = spool.reader().backlog().get(0).headLastError();
+        assertTrue(err.contains("dedupe probe failed"), err);
+    }
+}
