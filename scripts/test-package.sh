@@ -44,7 +44,7 @@ done
 [ -n "$ch_bin" ] || fail "clickhouse-server not installed (apt-get install clickhouse-server)"
 command -v python3 >/dev/null 2>&1 || fail "python3 not found"
 
-if dpkg-query -W -f='${Status}' chspool 2>/dev/null | grep -q 'install ok installed' \
+if [ "$(dpkg-query -W -f='${Status}' chspool 2>/dev/null || true)" = "install ok installed" ] \
     && [ "${CHSPOOL_TEST_FORCE:-}" != 1 ]; then
   fail "a chspool package is already installed; this test would purge it (CHSPOOL_TEST_FORCE=1 to allow)"
 fi
@@ -109,9 +109,11 @@ fi
 [ -n "$deb" ] && [ -f "$deb" ] || fail "no .deb found (run mvn package, or pass one)"
 deb="$(readlink -f "$deb")"
 log "using $deb"
-dpkg-deb --info "$deb" | grep -q 'Depends:.*java17-runtime-headless' || fail "Depends lacks a Java 17 runtime"
-dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/chspool/example.env \
-  || fail "/etc/chspool/example.env is not a conffile"
+# (no "producer | grep -q" under pipefail: grep -q exiting early makes the producer die of SIGPIPE)
+depends="$(dpkg-deb -f "$deb" Depends)"
+[[ "$depends" == *java17-runtime-headless* ]] || fail "Depends lacks a Java 17 runtime: $depends"
+conffiles="$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)"
+[[ $'\n'"$conffiles"$'\n' == *$'\n'/etc/chspool/example.env$'\n'* ]] || fail "/etc/chspool/example.env is not a conffile"
 
 # ---------------------------------------------------------------------------------------------
 log "2/8 dpkg -i"
@@ -121,7 +123,7 @@ if ! dpkg -i "$deb" >"$tmp/dpkg.log" 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -f -y -q >>"$tmp/dpkg.log" 2>&1 \
     || { cat "$tmp/dpkg.log" >&2; fail "apt-get install -f failed"; }
 fi
-dpkg-query -W -f='${Status}' chspool | grep -q 'install ok installed' || { cat "$tmp/dpkg.log" >&2; fail "not installed"; }
+[ "$(dpkg-query -W -f='${Status}' chspool)" = "install ok installed" ] || { cat "$tmp/dpkg.log" >&2; fail "not installed"; }
 
 for f in /usr/share/chspool/chspool.jar /usr/share/chspool/bin/chspool-java /lib/systemd/system/chspool@.service \
          /etc/chspool/example.env /usr/share/doc/chspool/examples/prod.env \
@@ -130,9 +132,14 @@ for f in /usr/share/chspool/chspool.jar /usr/share/chspool/bin/chspool-java /lib
 done
 [ -x /usr/bin/spoold ] && [ -x /usr/bin/spoolctl ] || fail "launchers missing in /usr/bin"
 # The manifest Class-Path (lib/…) must resolve next to the installed jar.
-unzip -p /usr/share/chspool/chspool.jar META-INF/MANIFEST.MF | tr -d '\r' \
-  | awk '/^Class-Path:/{cp=1; sub(/^Class-Path: /,""); printf "%s",$0; next} cp&&/^ /{sub(/^ /,""); printf "%s",$0; next} {cp=0}' \
-  | tr ' ' '\n' | sed '/^$/d' > "$tmp/classpath"
+python3 - /usr/share/chspool/chspool.jar >"$tmp/classpath" <<'PY'
+import sys, zipfile
+text = zipfile.ZipFile(sys.argv[1]).read("META-INF/MANIFEST.MF").decode().replace("\r\n", "\n")
+text = text.replace("\n ", "")  # continuation lines
+for line in text.split("\n"):
+    if line.startswith("Class-Path:"):
+        print("\n".join(line[len("Class-Path:"):].split()))
+PY
 [ -s "$tmp/classpath" ] || fail "no Class-Path in the installed jar's manifest"
 while read -r entry; do
   [ -f "/usr/share/chspool/$entry" ] || fail "manifest Class-Path entry missing: /usr/share/chspool/$entry"
@@ -144,8 +151,10 @@ getent passwd chspool >/dev/null && getent group chspool >/dev/null || fail "pos
 log "3/8 launchers"
 /usr/bin/spoold --version >"$tmp/version.txt" 2>&1 || { cat "$tmp/version.txt" >&2; fail "spoold --version"; }
 grep -q '^chspool ' "$tmp/version.txt" || fail "spoold --version printed: $(cat "$tmp/version.txt")"
-/usr/bin/spoold --help | grep -q -- '--spool-dir' || fail "spoold --help"
-if unzip -l /usr/share/chspool/chspool.jar | grep -q 'org/chspool/cli/SpoolCtl.class'; then
+help="$(/usr/bin/spoold --help)" || fail "spoold --help"
+[[ "$help" == *--spool-dir* ]] || fail "spoold --help does not list --spool-dir"
+if python3 -c 'import sys,zipfile; sys.exit(sys.argv[2] not in zipfile.ZipFile(sys.argv[1]).namelist())' \
+    /usr/share/chspool/chspool.jar org/chspool/cli/SpoolCtl.class; then
   /usr/bin/spoolctl --version >"$tmp/ctl-version.txt" 2>&1 || { cat "$tmp/ctl-version.txt" >&2; fail "spoolctl --version"; }
   log "spoolctl --version: $(head -n 1 "$tmp/ctl-version.txt")"
 else
