@@ -13,6 +13,9 @@ need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v socat >/dev/null 2>&1 || need+=(socat)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)   # the package test verifies the unit
 if [ -z "${CH_TEST_URL:-}" ] && ! command -v clickhouse-server >/dev/null 2>&1; then
   need+=(clickhouse-server clickhouse-client)
 fi
@@ -22,5 +25,10 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
 fi
 
-# The Debian package enables a system service; the tests start their own servers instead.
+# Unit and integration tests. The tests start their own ClickHouse servers; the Debian package's
+# system service is not used.
 mvn -B -ntp verify "$@"
+
+# The package: install the .deb built by `verify`, run the installed agent against a real ClickHouse,
+# purge it (see scripts/test-package.sh; needs root, uses sudo otherwise).
+scripts/test-package.sh --no-build
