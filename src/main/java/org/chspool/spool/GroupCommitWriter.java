@@ -370,44 +370,47 @@ final class GroupCommitWriter {
         long nextId = GroupCommitWriter.this.nextId;
         final List<Object> opResults = new ArrayList<>();
         long rowsAppended;
+        boolean idsAllocated;
 
         void write(List<AppendRequest> rs, List<WriteOp<?>> os) throws SQLException {
             if (!rs.isEmpty()) {
-                PreparedStatement ins = insertRow;
-                ins.clearBatch();
-                {
-                    for (AppendRequest r : rs) {
-                        for (byte[] row : r.rows) {
-                            ins.setString(1, r.table);
-                            ins.setLong(2, nextId++);
-                            ins.setBytes(3, row);
-                            ins.setLong(4, r.createdUs);
-                            ins.addBatch();
-                        }
-                        tableDelta(r.table, r.rows.size(), r.bytes);
-                        rowsAppended += r.rows.size();
+                insertRow.clearBatch();
+                for (AppendRequest r : rs) {
+                    for (byte[] row : r.rows) {
+                        insertRow.setString(1, r.table);
+                        insertRow.setLong(2, allocateId());
+                        insertRow.setBytes(3, row);
+                        insertRow.setLong(4, r.createdUs);
+                        insertRow.addBatch();
                     }
-                    ins.executeBatch();
+                    tableDelta(r.table, r.rows.size(), r.bytes);
+                    rowsAppended += r.rows.size();
                 }
-                advanceIds.setLong(1, nextId);
-                advanceIds.executeUpdate();
+                insertRow.executeBatch();
             }
             for (WriteOp<?> op : os) {
                 opResults.add(op.apply(conn, this));
             }
-            if (!deltas.isEmpty()) {
-                PreparedStatement up = upsertStats;
-                up.clearBatch();
-                {
-                    for (Map.Entry<String, long[]> d : deltas.entrySet()) {
-                        up.setString(1, d.getKey());
-                        up.setLong(2, d.getValue()[0]);
-                        up.setLong(3, d.getValue()[1]);
-                        up.addBatch();
-                    }
-                    up.executeBatch();
-                }
+            if (idsAllocated) {
+                advanceIds.setLong(1, nextId);
+                advanceIds.executeUpdate();
             }
+            if (!deltas.isEmpty()) {
+                upsertStats.clearBatch();
+                for (Map.Entry<String, long[]> d : deltas.entrySet()) {
+                    upsertStats.setString(1, d.getKey());
+                    upsertStats.setLong(2, d.getValue()[0]);
+                    upsertStats.setLong(3, d.getValue()[1]);
+                    upsertStats.addBatch();
+                }
+                upsertStats.executeBatch();
+            }
+        }
+
+        @Override
+        public long allocateId() {
+            idsAllocated = true;
+            return nextId++;
         }
 
         @Override

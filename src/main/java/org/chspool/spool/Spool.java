@@ -161,6 +161,26 @@ public final class Spool implements AutoCloseable {
         }).future;
     }
 
+    /**
+     * Moves quarantined rows back into the queue (e.g. after the operator fixed the table), selected by
+     * table and/or ids (at least one). They get new ids and fresh attempts. Result: rows moved.
+     */
+    public CompletableFuture<Integer> requeueQuarantined(String table, long[] ids) {
+        return writer.submitOp(new QuarantineOps.Requeue(new QuarantineOps.Selection(table, ids, 0), nowMicros()))
+                .future.thenApply(n -> {
+                    if (n > 0) {
+                        appendListeners.forEach(Runnable::run);
+                    }
+                    return n;
+                });
+    }
+
+    /** Deletes quarantined rows of {@code table} quarantined before {@code before}. Result: rows removed. */
+    public CompletableFuture<Integer> purgeQuarantined(String table, Instant before) {
+        long us = before.getEpochSecond() * 1_000_000L + before.getNano() / 1000;
+        return writer.submitOp(new QuarantineOps.Purge(new QuarantineOps.Selection(table, null, Math.max(1, us)))).future;
+    }
+
     /** Runs {@code listener} (on the writer thread; must not block) after each commit that added rows. */
     public void addAppendListener(Runnable listener) {
         appendListeners.add(listener);

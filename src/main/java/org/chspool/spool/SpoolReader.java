@@ -111,6 +111,28 @@ public final class SpoolReader implements AutoCloseable {
                 Arrays.copyOf(created, n), bytes);
     }
 
+    /** Quarantined rows, oldest first, optionally of one table; at most {@code limit}. */
+    public synchronized List<QuarantinedRow> quarantined(String table, int limit) throws SQLException {
+        List<QuarantinedRow> out = new ArrayList<>();
+        try (PreparedStatement p = conn.prepareStatement("SELECT id, tbl, payload, attempts, first_error, last_error,"
+                + " reason, created_us, quarantined_us FROM quarantine"
+                + (table == null ? "" : " WHERE tbl = ?") + " ORDER BY id LIMIT ?")) {
+            int i = 1;
+            if (table != null) {
+                p.setString(i++, table);
+            }
+            p.setInt(i, limit);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new QuarantinedRow(rs.getLong(1), rs.getString(2),
+                            new String(rs.getBytes(3), java.nio.charset.StandardCharsets.UTF_8), rs.getInt(4),
+                            rs.getString(5), rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9)));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Rows in the quarantine, per table (the quarantine is small; this groups over it). */
     public synchronized java.util.Map<String, Long> quarantineCounts() throws SQLException {
         java.util.Map<String, Long> out = new java.util.TreeMap<>();

@@ -18,5 +18,8 @@ abstract class WriteOp<T> {
     /** What the op did to the queue, applied to in-memory counters once committed. */
     interface WriteContext {
         void tableDelta(String table, long rows, long bytes);
+
+        /** Hands out the next queue id (never reused; committed with the transaction). */
+        long allocateId();
     }
 }

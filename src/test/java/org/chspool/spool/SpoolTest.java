@@ -245,6 +245,29 @@ class SpoolTest {
     }
 
     @Test
+    void quarantinedRowsCanBeListedRequeuedAndPurgedExplicitly() throws Exception {
+        TableName other = TableName.ofStored("default.other");
+        try (Spool spool = Spool.open(TestConfigs.forDir(dir))) {
+            spool.appendAll(T, List.of(row(1), row(2))).get();
+            spool.append(other, row(3)).get();
+            spool.quarantine(spool.reader().oldest(T, 10, Long.MAX_VALUE), "permanent: bad", "poison").get();
+            spool.quarantine(spool.reader().oldest(other, 10, Long.MAX_VALUE), "permanent: bad", "poison").get();
+            List<QuarantinedRow> q = spool.reader().quarantined("default.events", 10);
+            assertEquals(2, q.size());
+            assertEquals("{\"seq\":1,\"msg\":\"hello\"}", q.get(0).payload());
+            assertEquals("poison", q.get(0).reason());
+            assertEquals(0, spool.requeueQuarantined(null, null).get(), "an empty selection matches nothing");
+            assertEquals(1, spool.requeueQuarantined(null, new long[] {q.get(1).id()}).get());
+            assertEquals(1, spool.queuedRows());
+            assertArrayEquals(row(2), spool.reader().oldest(T, 10, Long.MAX_VALUE).payloads().get(0));
+            assertEquals(0, spool.purgeQuarantined("default.events", java.time.Instant.now().minusSeconds(3600)).get(),
+                    "nothing quarantined an hour ago");
+            assertEquals(1, spool.purgeQuarantined("default.events", java.time.Instant.now().plusSeconds(1)).get());
+            assertEquals(java.util.Map.of("default.other", 1L), spool.reader().quarantineCounts());
+        }
+    }
+
+    @Test
     void idsAreNeverReusedEvenAfterTheQueueWasEmptied() throws Exception {
         AgentConfig cfg = TestConfigs.forDir(dir);
         long lastId;
