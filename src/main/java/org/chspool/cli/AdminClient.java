@@ -53,6 +53,10 @@ final class AdminClient {
     static AdminClient connect(Target target) throws AgentUnreachableException {
         StringBuilder problems = new StringBuilder();
         for (Path p : target.adminSockets()) {
+            if (!java.nio.file.Files.exists(p)) {
+                problems.append("; no socket ").append(p);
+                continue;
+            }
             AdminClient c = new AdminClient(p, null);
             if (c.answers(problems)) {
                 return c;
@@ -64,7 +68,7 @@ final class AdminClient {
                 return c;
             }
         }
-        throw new AgentUnreachableException("no agent answers on " + target.describeAdmin() + problems);
+        throw new AgentUnreachableException("no agent answers (" + (problems.length() == 0 ? "no admin address configured" : problems.substring(2)) + ")");
     }
 
     private boolean answers(StringBuilder problems) {

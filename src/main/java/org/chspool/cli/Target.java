@@ -10,7 +10,7 @@ import java.util.List;
  * sockets, then HTTP), the spool file (read directly when no agent answers), and the put-protocol
  * addresses. Immutable.
  *
- * @param adminSockets admin Unix sockets, tried first (only those that exist)
+ * @param adminSockets admin Unix sockets, tried first (those that exist)
  * @param adminUrls admin base URLs, tried after the sockets
  * @param putSocket the put-protocol Unix socket, or null
  * @param putTcp the put-protocol TCP address, or null
@@ -19,13 +19,5 @@ record Target(List<Path> adminSockets, List<URI> adminUrls, Path spoolFile, Path
     Target {
         adminSockets = List.copyOf(adminSockets);
         adminUrls = List.copyOf(adminUrls);
-    }
-
-    /** The admin addresses tried, for messages. */
-    String describeAdmin() {
-        StringBuilder sb = new StringBuilder();
-        adminSockets.forEach(p -> sb.append(sb.length() == 0 ? "" : ", ").append(p));
-        adminUrls.forEach(u -> sb.append(sb.length() == 0 ? "" : ", ").append(u));
-        return sb.length() == 0 ? "(no admin address configured)" : sb.toString();
     }
 }

@@ -75,7 +75,7 @@ public final class TargetOptions {
             urls.add(admin);
         }
         String listen = namespace == null && spoolDir != null ? null : env.getOrDefault("CH_LISTEN", "127.0.0.1:7123");
-        return new Target(sockets.stream().filter(Files::exists).distinct().toList(), urls, dir.resolve("spool.db"),
+        return new Target(sockets.stream().distinct().toList(), urls, dir.resolve("spool.db"),
                 putSocket, hostPort(listen));
     }
 

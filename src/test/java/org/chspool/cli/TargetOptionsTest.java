@@ -33,7 +33,7 @@ class TargetOptionsTest {
 
         Target t = resolve(Map.of(), "--namespace", "prod");
 
-        assertEquals(List.of(root.resolve("run/prod/admin.sock")), t.adminSockets());
+        assertEquals(List.of(root.resolve("run/prod/admin.sock"), root.resolve("lib/prod/admin.sock")), t.adminSockets());
         assertEquals(List.of(URI.create("http://127.0.0.1:7200")), t.adminUrls());
         assertEquals(root.resolve("lib/prod/spool.db"), t.spoolFile());
         assertEquals(root.resolve("run/prod/put.sock"), t.putSocket());
