@@ -95,13 +95,13 @@ final class UnixHttpServer implements AutoCloseable {
             AdminResponse r = requestLine.length < 2
                     ? AdminResponse.text(400, "expected an HTTP request line\n")
                     : handlers.handle(requestLine[0], requestLine[1], true);
-            boolean head_ = requestLine.length >= 2 && "HEAD".equals(requestLine[0]);
+            boolean headOnly = requestLine.length >= 2 && "HEAD".equals(requestLine[0]);
             String header = "HTTP/1.0 " + r.status() + " " + AdminResponse.reason(r.status()) + "\r\n"
                     + "Content-Type: " + r.contentType() + "\r\n"
                     + "Content-Length: " + r.body().length + "\r\n"
                     + "Connection: close\r\n\r\n";
             out.write(header.getBytes(StandardCharsets.US_ASCII));
-            if (!head_) {
+            if (!headOnly) {
                 out.write(r.body());
             }
             out.flush();

@@ -25,12 +25,12 @@ final class PutConnection implements AutoCloseable {
     /** One response: {@code ok} with the row count, or an error code with its message. */
     record Reply(boolean ok, long n, String error, String message, long retryAfterMs) {}
 
-    private final AutoCloseable channel;
+    private final java.io.Closeable channel;
     private final OutputStream out;
     private final BufferedReader in;
     private final String where;
 
-    private PutConnection(AutoCloseable channel, OutputStream out, BufferedReader in, String where) {
+    private PutConnection(java.io.Closeable channel, OutputStream out, BufferedReader in, String where) {
         this.channel = channel;
         this.out = out;
         this.in = in;
@@ -93,7 +93,7 @@ final class PutConnection implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         channel.close();
     }
 }
