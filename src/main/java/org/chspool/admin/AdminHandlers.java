@@ -1,0 +1,103 @@
+package org.chspool.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.chspool.spool.MaintenanceResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin routes, shared by the TCP and the Unix-socket transport:
+ * <ul>
+ * <li>{@code GET /status} — {@link StatusReport} as JSON</li>
+ * <li>{@code GET /metrics} — Prometheus text format ({@link Metrics})</li>
+ * <li>{@code GET /healthz} — 200 {@code OK}, or 503 with the verdict and its reasons, one per line</li>
+ * <li>{@code POST /flush} — makes every table due now; 202 with the queued row count</li>
+ * <li>{@code POST /maintain} — runs spool maintenance now and returns its result</li>
+ * </ul>
+ * POSTs are only accepted from loopback peers and the Unix socket (the caller tells {@code trusted}).
+ * Thread-safe: several transport threads may call {@link #handle} at once.
+ */
+final class AdminHandlers {
+    private static final Logger log = LoggerFactory.getLogger(AdminHandlers.class);
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final StatusSource src;
+    private final StatusCollector collector;
+
+    AdminHandlers(StatusSource src, StatusCollector collector) {
+        this.src = src;
+        this.collector = collector;
+    }
+
+    AdminResponse handle(String method, String rawPath, boolean trusted) {
+        String path = rawPath.contains("?") ? rawPath.substring(0, rawPath.indexOf('?')) : rawPath;
+        try {
+            return switch (path) {
+                case "/status" -> get(method) ? json(200, collector.collect()) : notAllowed("GET");
+                case "/metrics" -> get(method)
+                        ? AdminResponse.of(200, PrometheusWriter.CONTENT_TYPE, Metrics.render(src, collector.collect()))
+                        : notAllowed("GET");
+                case "/healthz" -> get(method) ? healthz() : notAllowed("GET");
+                case "/flush" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden() : flush();
+                case "/maintain" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden() : maintain();
+                default -> AdminResponse.text(404, "no such endpoint: " + path
+                        + " (GET /status /metrics /healthz, POST /flush /maintain)\n");
+            };
+        } catch (Exception e) {
+            log.warn("admin {} {} failed", method, path, e);
+            return AdminResponse.text(500, "error: " + e + "\n");
+        }
+    }
+
+    private static boolean get(String method) {
+        return "GET".equals(method) || "HEAD".equals(method);
+    }
+
+    private AdminResponse healthz() throws Exception {
+        StatusReport r = collector.collect();
+        StringBuilder sb = new StringBuilder(r.verdict().name()).append('\n');
+        r.reasons().forEach(reason -> sb.append(reason).append('\n'));
+        return AdminResponse.text(r.verdict().httpStatus(), sb.toString());
+    }
+
+    private AdminResponse flush() throws JsonProcessingException {
+        src.replayer().flushNow();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ok", true);
+        body.put("queuedRows", src.spool().queuedRows());
+        return json(202, body);
+    }
+
+    private AdminResponse maintain() throws JsonProcessingException {
+        MaintenanceResult m = src.maintenance().runOnce();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ok", m.ok());
+        body.put("summary", m.summary());
+        body.put("checkpointed", m.checkpointed());
+        body.put("vacuumed", m.vacuumed());
+        body.put("fileBytesBefore", m.fileBytesBefore());
+        body.put("fileBytesAfter", m.fileBytesAfter());
+        body.put("walBytesBefore", m.walBytesBefore());
+        body.put("walBytesAfter", m.walBytesAfter());
+        if (m.error() != null) {
+            body.put("error", m.error());
+        }
+        return json(m.ok() ? 200 : 500, body);
+    }
+
+    private static AdminResponse json(int status, Object body) throws JsonProcessingException {
+        return AdminResponse.of(status, AdminResponse.JSON, JSON.writeValueAsString(body) + "\n");
+    }
+
+    private static AdminResponse notAllowed(String allowed) {
+        return AdminResponse.text(405, "use " + allowed + "\n");
+    }
+
+    private static AdminResponse forbidden() {
+        return AdminResponse.text(403, "POST is only accepted from loopback or the admin Unix socket\n");
+    }
+}

@@ -1,0 +1,74 @@
+package org.chspool.admin;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.chspool.spool.Bytes;
+
+/**
+ * Decides the verdict from a status snapshot. The mapping (also in {@code docs/operations.md}):
+ * <ul>
+ * <li>DOWN — ClickHouse has answered no request for longer than {@link HealthPolicy#downAfter()}.</li>
+ * <li>DEGRADED — any of: rows in the quarantine; a table's oldest row at least {@code CH_ALERT_AGE_S}
+ * old; queued bytes at or above 90% of {@code CH_SPOOL_MAX_BYTES}; free disk below
+ * {@code CH_VACUUM_MIN_FREE_BYTES}.</li>
+ * <li>OK — otherwise (delivering, or idle).</li>
+ * </ul>
+ * Every condition that holds is listed as a reason, with its numbers, the most serious first.
+ * Stateless and thread-safe.
+ */
+public final class HealthCheck {
+    private static final int MAX_TABLE_REASONS = 5;
+
+    private HealthCheck() {}
+
+    /** A verdict and the reasons for it. */
+    public record Health(Verdict verdict, List<String> reasons) {
+        public Health {
+            reasons = List.copyOf(reasons);
+        }
+    }
+
+    public static Health evaluate(HealthPolicy p, StatusReport.ClickHouse ch, List<StatusReport.Table> tables,
+                                  StatusReport.Totals totals) {
+        Verdict v = Verdict.OK;
+        List<String> reasons = new ArrayList<>();
+        if (ch != null && !ch.reachable() && ch.downForSeconds() >= p.downAfter().toMillis() / 1000.0) {
+            v = Verdict.DOWN;
+            reasons.add(String.format(Locale.ROOT, "ClickHouse unreachable for %s (limit %s)%s",
+                    Durations.human(ch.downForSeconds()), Durations.human(p.downAfter().toMillis() / 1000.0),
+                    ch.lastError() == null ? "" : ": " + ch.lastError()));
+        }
+        if (totals.quarantinedRows() > 0) {
+            v = v.worst(Verdict.DEGRADED);
+            reasons.add(totals.quarantinedRows() + " row(s) quarantined (see spoolctl status; rows there are not retried)");
+        }
+        double alert = p.alertAge().toMillis() / 1000.0;
+        int old = 0;
+        for (StatusReport.Table t : tables) {
+            if (t.queuedRows() > 0 && t.oldestAgeSeconds() >= alert) {
+                v = v.worst(Verdict.DEGRADED);
+                if (++old <= MAX_TABLE_REASONS) {
+                    reasons.add("table " + t.table() + ": oldest row " + Durations.human(t.oldestAgeSeconds())
+                            + " old (CH_ALERT_AGE_S " + Durations.human(alert) + ")"
+                            + (t.lastError() == null ? "" : "; last error: " + t.lastError()));
+                }
+            }
+        }
+        if (old > MAX_TABLE_REASONS) {
+            reasons.add("... and " + (old - MAX_TABLE_REASONS) + " more table(s) with old rows");
+        }
+        if (p.spoolCap() > 0 && totals.queuedBytes() >= p.spoolCap() * p.fullRatio()) {
+            v = v.worst(Verdict.DEGRADED);
+            reasons.add(String.format(Locale.ROOT, "spool %s of %s cap (%.0f%% >= %.0f%%; CH_SPOOL_MAX_BYTES)",
+                    Bytes.human(totals.queuedBytes()), Bytes.human(p.spoolCap()),
+                    100.0 * totals.queuedBytes() / p.spoolCap(), 100 * p.fullRatio()));
+        }
+        if (totals.freeDiskBytes() >= 0 && totals.freeDiskBytes() < p.minFreeBytes()) {
+            v = v.worst(Verdict.DEGRADED);
+            reasons.add("free disk " + Bytes.human(totals.freeDiskBytes()) + " < CH_VACUUM_MIN_FREE_BYTES "
+                    + Bytes.human(p.minFreeBytes()));
+        }
+        return new Health(v, reasons);
+    }
+}

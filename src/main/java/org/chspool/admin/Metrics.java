@@ -1,0 +1,122 @@
+package org.chspool.admin;
+
+import java.util.Map;
+import org.chspool.Version;
+import org.chspool.ingest.ErrorCode;
+import org.chspool.ingest.IngestCounters;
+import org.chspool.replay.ReplayCounters;
+import org.chspool.replay.TableReplayStatus;
+import org.chspool.spool.MaintenanceResult;
+import org.chspool.spool.RejectReason;
+import org.chspool.spool.SpoolCounters;
+
+/**
+ * The body of {@code GET /metrics}: every counter and gauge of the agent in Prometheus text format,
+ * each sample labelled {@code namespace}. Gauges about the backlog come from the same
+ * {@link StatusReport} the status view shows, so both agree. The list is documented in
+ * {@code docs/operations.md} (Operating). Stateless; one call per scrape.
+ */
+final class Metrics {
+    private Metrics() {}
+
+    static String render(StatusSource src, StatusReport report) {
+        PrometheusWriter w = new PrometheusWriter("namespace", src.config().namespace());
+        w.family("chspool_build_info", "gauge", "Always 1; the version label is the agent's build.")
+                .sample("chspool_build_info", 1, "version", Version.get());
+        w.family("chspool_uptime_seconds", "gauge", "Seconds since the agent started.")
+                .sample("chspool_uptime_seconds", src.uptimeNanos().getAsLong() / 1e9);
+        w.family("chspool_health_verdict", "gauge", "1 for the current verdict (OK, DEGRADED, DOWN), 0 for the others.");
+        for (Verdict v : Verdict.values()) {
+            w.sample("chspool_health_verdict", v == report.verdict() ? 1 : 0, "verdict", v.name());
+        }
+        spool(w, src.spool().counters(), report.totals());
+        tables(w, report);
+        replay(w, src.replayer().counters(), src.replayer().tableStatus());
+        w.family("chspool_clickhouse_up", "gauge", "1 when ClickHouse answers requests, 0 while it is unreachable.")
+                .sample("chspool_clickhouse_up", report.clickhouse().reachable() ? 1 : 0);
+        w.family("chspool_clickhouse_down_seconds", "gauge", "Seconds ClickHouse has been unreachable; 0 when up.")
+                .sample("chspool_clickhouse_down_seconds", report.clickhouse().downForSeconds());
+        maintenance(w, src.maintenance().last());
+        IngestCounters ingest = src.ingest().get();
+        if (ingest != null) {
+            ingest(w, ingest);
+        }
+        return w.toString();
+    }
+
+    private static void spool(PrometheusWriter w, SpoolCounters c, StatusReport.Totals t) {
+        w.family("chspool_rows_accepted_total", "counter", "Rows committed to the spool since start.")
+                .sample("chspool_rows_accepted_total", c.rowsAccepted());
+        w.family("chspool_rows_rejected_total", "counter", "Rows refused since start, by reason.");
+        for (Map.Entry<RejectReason, Long> e : c.rejectedRows().entrySet()) {
+            w.sample("chspool_rows_rejected_total", e.getValue(), "reason", e.getKey().code());
+        }
+        w.family("chspool_spool_commits_total", "counter", "Spool transactions committed by the group-commit writer.")
+                .sample("chspool_spool_commits_total", c.commits());
+        w.family("chspool_spool_queued_rows", "gauge", "Rows queued in the spool, all tables.")
+                .sample("chspool_spool_queued_rows", t.queuedRows());
+        w.family("chspool_spool_queued_bytes", "gauge", "Payload bytes queued, all tables (capped by CH_SPOOL_MAX_BYTES).")
+                .sample("chspool_spool_queued_bytes", t.queuedBytes());
+        w.family("chspool_spool_max_bytes", "gauge", "The cap on queued payload bytes (CH_SPOOL_MAX_BYTES).")
+                .sample("chspool_spool_max_bytes", t.spoolMaxBytes());
+        w.family("chspool_spool_file_bytes", "gauge", "Size of the spool file.")
+                .sample("chspool_spool_file_bytes", t.spoolFileBytes());
+        w.family("chspool_spool_wal_bytes", "gauge", "Size of the spool's write-ahead log.")
+                .sample("chspool_spool_wal_bytes", t.walBytes());
+        w.family("chspool_disk_free_bytes", "gauge", "Usable bytes on the spool's filesystem (-1 when unknown).")
+                .sample("chspool_disk_free_bytes", t.freeDiskBytes());
+    }
+
+    private static void tables(PrometheusWriter w, StatusReport r) {
+        w.family("chspool_queue_rows", "gauge", "Rows queued per table.");
+        r.tables().forEach(t -> w.sample("chspool_queue_rows", t.queuedRows(), "table", t.table()));
+        w.family("chspool_queue_bytes", "gauge", "Payload bytes queued per table.");
+        r.tables().forEach(t -> w.sample("chspool_queue_bytes", t.queuedBytes(), "table", t.table()));
+        w.family("chspool_queue_oldest_age_seconds", "gauge", "Age of the oldest queued row per table; 0 when empty.");
+        r.tables().forEach(t -> w.sample("chspool_queue_oldest_age_seconds", t.oldestAgeSeconds(), "table", t.table()));
+        w.family("chspool_quarantine_rows", "gauge", "Rows in the quarantine per table (not retried until an operator acts).");
+        r.tables().forEach(t -> w.sample("chspool_quarantine_rows", t.quarantinedRows(), "table", t.table()));
+    }
+
+    private static void replay(PrometheusWriter w, ReplayCounters c, Iterable<TableReplayStatus> tables) {
+        w.family("chspool_rows_delivered_total", "counter", "Rows ClickHouse accepted since start, per table.");
+        tables.forEach(t -> w.sample("chspool_rows_delivered_total", t.deliveredRows(), "table", t.table()));
+        w.family("chspool_batches_delivered_total", "counter", "Inserts ClickHouse accepted since start.")
+                .sample("chspool_batches_delivered_total", c.deliveredBatches());
+        w.family("chspool_insert_failures_total", "counter", "Failed insert attempts since start, by class.")
+                .sample("chspool_insert_failures_total", c.retryableFailures(), "class", "retryable")
+                .sample("chspool_insert_failures_total", c.permanentFailures(), "class", "permanent");
+        w.family("chspool_rows_quarantined_total", "counter", "Rows moved to the quarantine since start.")
+                .sample("chspool_rows_quarantined_total", c.quarantinedRows());
+        w.family("chspool_rows_deduplicated_total", "counter", "Rows skipped as already present in ClickHouse since start.")
+                .sample("chspool_rows_deduplicated_total", c.dedupedRows());
+        w.histogram("chspool_insert_duration_seconds", "Duration of ClickHouse inserts (successful or not).",
+                c.insertSeconds());
+        w.histogram("chspool_batch_rows", "Rows per ClickHouse insert.", c.batchRows());
+    }
+
+    private static void maintenance(PrometheusWriter w, MaintenanceResult m) {
+        w.family("chspool_maintenance_last_success", "gauge",
+                "1 when the last spool maintenance run succeeded, 0 when it failed; absent before the first run.");
+        if (m != null) {
+            w.sample("chspool_maintenance_last_success", m.ok() ? 1 : 0);
+        }
+        w.family("chspool_maintenance_last_run_timestamp_seconds", "gauge", "Unix time of the last maintenance run.");
+        if (m != null) {
+            w.sample("chspool_maintenance_last_run_timestamp_seconds", m.at().toEpochMilli() / 1000.0);
+        }
+    }
+
+    private static void ingest(PrometheusWriter w, IngestCounters c) {
+        w.family("chspool_ingest_connections_open", "gauge", "Put-protocol connections open now.")
+                .sample("chspool_ingest_connections_open", c.connectionsOpen());
+        w.family("chspool_ingest_connections_total", "counter", "Put-protocol connections accepted since start.")
+                .sample("chspool_ingest_connections_total", c.connectionsOpened());
+        w.family("chspool_ingest_requests_total", "counter", "Put-protocol request lines received since start.")
+                .sample("chspool_ingest_requests_total", c.requests());
+        w.family("chspool_ingest_errors_total", "counter", "Put-protocol error responses since start, by code.");
+        for (Map.Entry<ErrorCode, Long> e : c.errors().entrySet()) {
+            w.sample("chspool_ingest_errors_total", e.getValue(), "code", e.getKey().code());
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package org.chspool.admin;
+
+import java.util.Locale;
+import org.chspool.util.Histogram;
+
+/**
+ * Writes the Prometheus text exposition format (version 0.0.4): a {@code # HELP} and {@code # TYPE}
+ * line per family, then its samples, every sample carrying the constant labels (the namespace). Label
+ * values and help text are escaped as the format requires. Not thread-safe: one writer per scrape.
+ */
+final class PrometheusWriter {
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final StringBuilder out = new StringBuilder(8192);
+    private final String constLabels;
+
+    /** @param constLabels name/value pairs added to every sample */
+    PrometheusWriter(String... constLabels) {
+        this.constLabels = labels(constLabels);
+    }
+
+    PrometheusWriter family(String name, String type, String help) {
+        out.append("# HELP ").append(name).append(' ').append(escapeHelp(help)).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        return this;
+    }
+
+    /** A sample; {@code labels} are name/value pairs. */
+    PrometheusWriter sample(String name, double value, String... labels) {
+        out.append(name);
+        String own = labels(labels);
+        if (!constLabels.isEmpty() || !own.isEmpty()) {
+            out.append('{').append(constLabels);
+            if (!constLabels.isEmpty() && !own.isEmpty()) {
+                out.append(',');
+            }
+            out.append(own).append('}');
+        }
+        out.append(' ').append(number(value)).append('\n');
+        return this;
+    }
+
+    /**
+     * A histogram's {@code _bucket} samples (cumulative, ending in {@code +Inf}), {@code _sum} and
+     * {@code _count}. The histogram is read without a lock, so an observation racing the scrape could
+     * make a bucket exceed the count; the count written is never below the last bucket.
+     */
+    PrometheusWriter histogram(String name, String help, Histogram h) {
+        family(name, "histogram", help);
+        double[] bounds = h.bounds();
+        long[] cumulative = h.cumulativeCounts();
+        double sum = h.sum();
+        long count = h.count();
+        long last = cumulative.length == 0 ? 0 : cumulative[cumulative.length - 1];
+        count = Math.max(count, last);
+        for (int i = 0; i < bounds.length; i++) {
+            sample(name + "_bucket", cumulative[i], "le", number(bounds[i]));
+        }
+        sample(name + "_bucket", count, "le", "+Inf");
+        sample(name + "_sum", sum);
+        sample(name + "_count", count);
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return out.toString();
+    }
+
+    private static String labels(String... pairs) {
+        if (pairs.length % 2 != 0) {
+            throw new IllegalArgumentException("labels come in name/value pairs");
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append(pairs[i]).append("=\"").append(escapeLabel(pairs[i + 1])).append('"');
+        }
+        return sb.toString();
+    }
+
+    static String escapeLabel(String v) {
+        return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    static String escapeHelp(String v) {
+        return v.replace("\\", "\\\\").replace("\n", "\\n");
+    }
+
+    static String number(double v) {
+        if (Double.isNaN(v)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "+Inf" : "-Inf";
+        }
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return String.format(Locale.ROOT, "%s", v);
+    }
+}

@@ -1,0 +1,78 @@
+package org.chspool.admin;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The body of {@code GET /status}, and what {@code spoolctl status} renders (it builds one from the
+ * spool file when no agent answers, with {@link #agent} {@code "not running"} and no ClickHouse part).
+ * Immutable; serialized with Jackson (unknown fields are ignored when read, so old CLIs read new agents).
+ *
+ * @param agent {@code running} or {@code not running}
+ * @param uptimeSeconds null when the agent is not running
+ * @param reasons why the verdict is not OK, most serious first; empty when OK
+ * @param clickhouse null when the agent is not running
+ * @param maintenance the last maintenance run, null before the first
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record StatusReport(String namespace, String version, String agent, Double uptimeSeconds, Verdict verdict,
+                           List<String> reasons, ClickHouse clickhouse, List<Table> tables, Totals totals,
+                           Maintenance maintenance) {
+    public static final String RUNNING = "running";
+    public static final String NOT_RUNNING = "not running";
+
+    public StatusReport {
+        reasons = reasons == null ? List.of() : List.copyOf(reasons);
+        tables = tables == null ? List.of() : List.copyOf(tables);
+    }
+
+    /**
+     * The ClickHouse side as the replayer sees it. {@code url} never carries credentials; the password
+     * is never part of the report.
+     *
+     * @param downForSeconds how long no request got an answer; 0 when reachable
+     * @param serverVersion and {@code capabilities}: from the start-up probe, null when unknown
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ClickHouse(String url, String user, String database, boolean reachable, double downForSeconds,
+                             String lastError, String serverVersion, Map<String, Boolean> capabilities) {
+    }
+
+    /**
+     * One table with queued, delivered or quarantined rows.
+     *
+     * @param oldestAgeSeconds age of the oldest queued row; 0 when nothing is queued
+     * @param headAttempts failed attempts of the oldest queued row
+     * @param lastError the head row's last error, shortened; null when none
+     * @param deliveredRows rows delivered since the agent started
+     * @param rowsPerSecond delivery rate over the last few seconds
+     * @param quarantinedRows rows of this table in the quarantine (all time, until purged)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Table(String table, long queuedRows, long queuedBytes, double oldestAgeSeconds, int headAttempts,
+                        String lastError, long deliveredRows, double rowsPerSecond, long quarantinedRows) {
+    }
+
+    /**
+     * Whole-agent figures. {@code spoolMaxBytes} is 0 when unknown (offline).
+     *
+     * @param freeDiskBytes usable bytes on the spool's filesystem, -1 when unknown
+     * @param rejectedRows rows refused since start by reason code (busy, spool_full, ...)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Totals(String spoolFile, long queuedRows, long queuedBytes, long spoolMaxBytes, long spoolFileBytes,
+                         long walBytes, long freeDiskBytes, long acceptedRows, long deliveredRows,
+                         double rowsPerSecond, long quarantinedRows, Map<String, Long> rejectedRows) {
+    }
+
+    /** The last maintenance run: when, whether it succeeded, and its one-line summary. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Maintenance(String at, boolean ok, String summary) {
+    }
+}

@@ -1,0 +1,10 @@
+package org.chspool.cli;
+
+/** No agent answered on any of the admin addresses tried; {@code spoolctl} exits with 2. */
+public final class AgentUnreachableException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public AgentUnreachableException(String message) {
+        super(message);
+    }
+}

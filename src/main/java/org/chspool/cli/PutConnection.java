@@ -1,0 +1,99 @@
+package org.chspool.cli;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+
+/**
+ * A protocol v1 connection to the agent's put listener (its Unix socket if present, else TCP): one
+ * request line {@code {"table":..,"rows":[..]}} at a time, one response line back, acknowledged only
+ * after the rows are committed to the spool. Not thread-safe.
+ */
+final class PutConnection implements AutoCloseable {
+    /** One response: {@code ok} with the row count, or an error code with its message. */
+    record Reply(boolean ok, long n, String error, String message, long retryAfterMs) {}
+
+    private final java.io.Closeable channel;
+    private final OutputStream out;
+    private final BufferedReader in;
+    private final String where;
+
+    private PutConnection(java.io.Closeable channel, OutputStream out, BufferedReader in, String where) {
+        this.channel = channel;
+        this.out = out;
+        this.in = in;
+        this.where = where;
+    }
+
+    static PutConnection open(Target t) throws AgentUnreachableException {
+        StringBuilder problems = new StringBuilder();
+        if (t.putSocket() != null && Files.exists(t.putSocket())) {
+            try {
+                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                ch.connect(UnixDomainSocketAddress.of(t.putSocket()));
+                return new PutConnection(ch, Channels.newOutputStream(ch), reader(Channels.newInputStream(ch)),
+                        t.putSocket().toString());
+            } catch (IOException e) {
+                problems.append("; ").append(t.putSocket()).append(": ").append(e.getMessage());
+            }
+        }
+        if (t.putTcp() != null) {
+            InetSocketAddress a = new InetSocketAddress(t.putTcp().getHostString(), t.putTcp().getPort());
+            try {
+                Socket s = new Socket();
+                s.connect(a, 2000);
+                s.setSoTimeout(120_000);
+                return new PutConnection(s, s.getOutputStream(), reader(s.getInputStream()), a.toString());
+            } catch (IOException e) {
+                problems.append("; ").append(a).append(": ").append(e.getMessage());
+            }
+        }
+        throw new AgentUnreachableException("no agent accepts rows on "
+                + (t.putSocket() == null ? "" : t.putSocket() + " ") + (t.putTcp() == null ? "" : t.putTcp())
+                + problems);
+    }
+
+    private static BufferedReader reader(java.io.InputStream s) {
+        return new BufferedReader(new InputStreamReader(s, StandardCharsets.UTF_8));
+    }
+
+    String where() {
+        return where;
+    }
+
+    /** Sends rows (each a JSON object's text, without newlines) to {@code table} and waits for the answer. */
+    Reply send(String table, List<String> rows) throws IOException {
+        StringBuilder sb = new StringBuilder(64 + rows.stream().mapToInt(String::length).sum() + rows.size());
+        sb.append("{\"table\":\"").append(JsonStringEncoder.getInstance().quoteAsString(table)).append("\",\"rows\":[");
+        for (int i = 0; i < rows.size(); i++) {
+            sb.append(i == 0 ? "" : ",").append(rows.get(i));
+        }
+        sb.append("]}\n");
+        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        String line = in.readLine();
+        if (line == null) {
+            throw new IOException("the agent closed the connection");
+        }
+        JsonNode r = StatusCommand.JSON.readTree(line);
+        return new Reply(r.path("ok").asBoolean(false), r.path("n").asLong(0), r.path("error").asText(null),
+                r.path("message").asText(""), r.path("retry_after_ms").asLong(0));
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}

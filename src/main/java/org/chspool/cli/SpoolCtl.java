@@ -1,0 +1,58 @@
+package org.chspool.cli;
+
+import java.io.PrintWriter;
+import org.chspool.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code spoolctl}, the operator's CLI ({@code bin/spoolctl}): one picocli class per subcommand, all
+ * sharing {@link TargetOptions}. Exit codes: 0 OK, 1 DEGRADED or partly failed, 2 DOWN, no agent or a
+ * usage error. ({@code quarantine list|retry|purge} belongs here too once it exists.)
+ */
+@Command(name = "spoolctl", mixinStandardHelpOptions = true, versionProvider = SpoolCtl.VersionProvider.class,
+        description = "Operate a chspool agent: status, put rows, flush, maintenance.",
+        subcommands = {StatusCommand.class, PutCommand.class, FlushCommand.class, MaintainCommand.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Target an agent with --namespace NAME (systemd layout), --spool-dir DIR or --admin URL.", "",
+                "Examples:",
+                "  spoolctl status --namespace prod",
+                "  spoolctl put events --file rows.jsonl --namespace prod",
+                "  spoolctl flush --wait --timeout 120 --namespace prod",
+                "  spoolctl maintain --spool-dir ./spool",
+                "  source <(spoolctl completion)"})
+public final class SpoolCtl implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line (tests call {@code execute} on it with their own writers). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new SpoolCtl());
+        cl.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+            PrintWriter err = cmd.getErr();
+            if (e instanceof AgentUnreachableException) {
+                err.println("spoolctl: " + e.getMessage());
+                return 2;
+            }
+            err.println("spoolctl " + cmd.getCommandName() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 1;
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"spoolctl (chspool) " + Version.get()};
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package org.chspool.cli;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where one agent is, as resolved by {@link TargetOptions}: the admin addresses to try in order (Unix
+ * sockets, then HTTP), the spool file (read directly when no agent answers), and the put-protocol
+ * addresses. Immutable.
+ *
+ * @param adminSockets admin Unix sockets, tried first (those that exist)
+ * @param adminUrls admin base URLs, tried after the sockets
+ * @param putSocket the put-protocol Unix socket, or null
+ * @param putTcp the put-protocol TCP address, or null
+ */
+record Target(List<Path> adminSockets, List<URI> adminUrls, Path spoolFile, Path putSocket, InetSocketAddress putTcp) {
+    Target {
+        adminSockets = List.copyOf(adminSockets);
+        adminUrls = List.copyOf(adminUrls);
+    }
+}
