@@ -18,7 +18,7 @@ public record HealthPolicy(Duration downAfter, Duration alertAge, long spoolCap,
     public static final double DEFAULT_FULL_RATIO = 0.9;
 
     public static HealthPolicy from(AgentConfig c) {
-        return new HealthPolicy(DEFAULT_DOWN_AFTER, c.alertAge(), c.spoolMaxBytes(), DEFAULT_FULL_RATIO,
+        return new HealthPolicy(c.downAfter(), c.alertAge(), c.spoolMaxBytes(), DEFAULT_FULL_RATIO,
                 c.vacuumMinFreeBytes());
     }
 

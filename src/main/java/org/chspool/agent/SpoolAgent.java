@@ -9,6 +9,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.chspool.Version;
+import org.chspool.admin.AdminServer;
+import org.chspool.admin.StatusSource;
 import org.chspool.clickhouse.ClickHouseSink;
 import org.chspool.clickhouse.ClickHouseSinkConfig;
 import org.chspool.clickhouse.InsertFailure;
@@ -44,6 +46,8 @@ public final class SpoolAgent implements AutoCloseable {
     private final ScheduledExecutorService maintenanceTimer;
     private final Replayer replayer;
     private final SocketServer ingest;
+    private final AdminServer admin;
+    private volatile ServerCapabilities serverCapabilities;
     private final long startedNanos = System.nanoTime();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
@@ -64,6 +68,9 @@ public final class SpoolAgent implements AutoCloseable {
             ingest.start();
             log.info("accepting rows: socket={} tcp={}", ingest.socketPath() == null ? "off" : ingest.socketPath(),
                     ingest.tcpPort() < 0 ? "off" : config.listen().host() + ":" + ingest.tcpPort());
+            this.admin = AdminServer.start(StatusSource.of(config, spool, replayer, maintenance, this::uptimeNanos)
+                    .withIngest(ingest::counters)
+                    .withServer(this::serverCapabilities));
         } catch (IOException | RuntimeException e) {
             closeQuietly();
             throw e;
@@ -84,6 +91,7 @@ public final class SpoolAgent implements AutoCloseable {
         String server;
         try (ClickHouseSink probe = new ClickHouseSink(sinkConfig)) {
             ServerCapabilities caps = probe.probe();
+            serverCapabilities = caps;
             server = "ClickHouse " + caps.version() + " (async_insert=" + caps.supportsAsyncInsert()
                     + ", insert_deduplication_token=" + caps.supportsInsertDeduplicationToken() + ")";
         } catch (InsertFailure e) {
@@ -96,7 +104,7 @@ public final class SpoolAgent implements AutoCloseable {
 
     /** Best-effort cleanup after a failed start. */
     private void closeQuietly() {
-        for (AutoCloseable c : new AutoCloseable[] {ingest, replayer, maintenance, spool}) {
+        for (AutoCloseable c : new AutoCloseable[] {admin, ingest, replayer, maintenance, spool}) {
             if (c != null) {
                 try {
                     c.close();
@@ -128,6 +136,16 @@ public final class SpoolAgent implements AutoCloseable {
 
     public Replayer replayer() {
         return replayer;
+    }
+
+    /** The server's version and settings as last learned (by a sender, else by the start-up probe). */
+    private ServerCapabilities serverCapabilities() {
+        ServerCapabilities fromSenders = replayer.health().capabilities();
+        return fromSenders != null ? fromSenders : serverCapabilities;
+    }
+
+    public AdminServer admin() {
+        return admin;
     }
 
     public SocketServer ingest() {
@@ -162,6 +180,7 @@ public final class SpoolAgent implements AutoCloseable {
         try {
             ingest.stopAccepting();
             long left = replayer.drain(config.shutdownGrace());
+            admin.close(); // after the drain, so `spoolctl status` can follow the shutdown
             replayer.close();
             maintenanceTimer.shutdownNow();
             maintenance.close();

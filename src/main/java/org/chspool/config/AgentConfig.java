@@ -65,6 +65,7 @@ public final class AgentConfig {
     private final boolean compress;
     private final boolean skipUnknownFields;
     private final Duration alertAge;
+    private final Duration downAfter;
 
     AgentConfig(Map<Setting, String> raw) throws ConfigException {
         ValueParser p = new ValueParser(raw);
@@ -131,6 +132,10 @@ public final class AgentConfig {
         compress = p.bool(Setting.COMPRESS);
         skipUnknownFields = p.bool(Setting.SKIP_UNKNOWN_FIELDS);
         alertAge = Duration.ofSeconds(p.longIn(Setting.ALERT_AGE_S, 1, 365L * 86400));
+        downAfter = Duration.ofMillis(Math.round(p.doubleIn(Setting.DOWN_AFTER_S, 0, 86400) * 1000));
+        if (adminListen != null && !adminListen.isLoopback()) {
+            p.problem(Setting.ADMIN_LISTEN, "must be a loopback address (status and metrics are not authenticated)");
+        }
         if (!p.problems().isEmpty()) {
             throw new ConfigException(p.problems());
         }
@@ -259,6 +264,8 @@ public final class AgentConfig {
     public boolean compress() { return compress; }
     public boolean skipUnknownFields() { return skipUnknownFields; }
     public Duration alertAge() { return alertAge; }
+    /** How long ClickHouse may be unreachable before the health verdict is DOWN. */
+    public Duration downAfter() { return downAfter; }
 
     @Override
     public String toString() {

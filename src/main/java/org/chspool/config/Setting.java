@@ -51,6 +51,7 @@ public enum Setting {
     SOCKET_TIMEOUT_MS("CH_SOCKET_TIMEOUT_MS", "30000", "ClickHouse socket (read) timeout"),
     COMPRESS("CH_COMPRESS", "true", "compress insert bodies when the server supports it"),
     SKIP_UNKNOWN_FIELDS("CH_SKIP_UNKNOWN_FIELDS", "true", "send input_format_skip_unknown_fields=1"),
+    DOWN_AFTER_S("CH_DOWN_AFTER_S", "60", "seconds ClickHouse may be unreachable before health is DOWN"),
     ALERT_AGE_S("CH_ALERT_AGE_S", "300", "oldest-row age (seconds) at which health turns DEGRADED");
 
     private final String env;

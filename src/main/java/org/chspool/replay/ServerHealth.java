@@ -10,8 +10,12 @@ public final class ServerHealth {
     private volatile long lastSuccessNanos;
     private volatile long downSinceNanos = -1;
     private volatile String lastError;
+    private volatile org.chspool.clickhouse.ServerCapabilities capabilities;
 
-    void succeeded(long nowNanos) {
+    void succeeded(long nowNanos, org.chspool.clickhouse.ServerCapabilities caps) {
+        if (caps != null) {
+            capabilities = caps;
+        }
         lastSuccessNanos = nowNanos;
         downSinceNanos = -1;
     }
@@ -38,6 +42,11 @@ public final class ServerHealth {
 
     public long lastSuccessNanos() {
         return lastSuccessNanos;
+    }
+
+    /** What the latest probe of a sender learned about the server; null before the first delivery. */
+    public org.chspool.clickhouse.ServerCapabilities capabilities() {
+        return capabilities;
     }
 
     public String lastError() {

@@ -19,7 +19,7 @@ import org.chspool.ingest.SocketServer;
 
 /**
  * An agent in this process for admin and CLI tests: {@link SpoolAgent} against ClickHouse behind a
- * {@link FaultProxy}, the put-protocol {@link SocketServer} on {@code <dir>/put.sock} and the
+ * {@link FaultProxy}, with its put-protocol {@link SocketServer} on {@code <dir>/put.sock} and its
  * {@link AdminServer} on a free loopback port and {@code <dir>/admin.sock}, with a short DOWN threshold.
  * Fast timings (flush 0.2 s, backoff 100-300 ms, no shutdown grace). Close to stop everything.
  */
@@ -41,19 +41,14 @@ public final class RunningAgent implements AutoCloseable {
                     "CH_PASS", ch.password() == null ? "" : ch.password(), "CH_DB", db,
                     "CH_SOCKET", dir.resolve("put.sock").toString(), "CH_NAMESPACE", "test",
                     "CH_FLUSH_INTERVAL_S", "0.2", "CH_BACKOFF_INITIAL_MS", "100", "CH_BACKOFF_MAX_MS", "300",
-                    "CH_CONNECT_TIMEOUT_MS", "1000", "CH_SHUTDOWN_GRACE_S", "0"));
+                    "CH_CONNECT_TIMEOUT_MS", "1000", "CH_SHUTDOWN_GRACE_S", "0",
+                    "CH_ADMIN_LISTEN", "127.0.0.1:0", "CH_DOWN_AFTER_S", String.valueOf(downAfter.toMillis() / 1000.0)));
             kv.addAll(List.of(env));
             config = TestConfigs.forDir(dir, kv.toArray(String[]::new));
             agent = SpoolAgent.start(config);
             open.add(agent);
-            ingest = new SocketServer(config, agent.spool());
-            ingest.start();
-            open.add(ingest);
-            StatusSource src = StatusSource.of(config, agent.spool(), agent.replayer(), agent.maintenance(),
-                    agent::uptimeNanos).withIngest(ingest::counters);
-            admin = AdminServer.start(src, HealthPolicy.from(config).withDownAfter(downAfter),
-                    new Endpoint("127.0.0.1", 0), config.adminSocketPath());
-            open.add(admin);
+            ingest = agent.ingest();
+            admin = agent.admin();
         } catch (Exception | Error e) {
             close();
             throw e;
