@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@code GET /healthz} — 200 {@code OK}, or 503 with the verdict and its reasons, one per line</li>
  * <li>{@code POST /flush} — makes every table due now; 202 with the queued row count</li>
  * <li>{@code POST /maintain} — runs spool maintenance now and returns its result</li>
+ * <li>{@code GET /quarantine}, {@code POST /quarantine/retry}, {@code POST /quarantine/purge} — see
+ * {@link QuarantineHandlers}</li>
  * </ul>
  * POSTs are only accepted from loopback peers and the Unix socket (the caller tells {@code trusted}).
  * Thread-safe: several transport threads may call {@link #handle} at once.
@@ -27,10 +29,12 @@ final class AdminHandlers {
 
     private final StatusSource src;
     private final StatusCollector collector;
+    private final QuarantineHandlers quarantine;
 
     AdminHandlers(StatusSource src, StatusCollector collector) {
         this.src = src;
         this.collector = collector;
+        this.quarantine = new QuarantineHandlers(src);
     }
 
     AdminResponse handle(String method, String rawPath, boolean trusted) {
@@ -44,9 +48,17 @@ final class AdminHandlers {
                 case "/healthz" -> get(method) ? healthz() : notAllowed("GET");
                 case "/flush" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden() : flush();
                 case "/maintain" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden() : maintain();
+                case "/quarantine" -> get(method) ? quarantine.list(rawPath) : notAllowed("GET");
+                case "/quarantine/retry" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden()
+                        : quarantine.retry(rawPath);
+                case "/quarantine/purge" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden()
+                        : quarantine.purge(rawPath);
                 default -> AdminResponse.text(404, "no such endpoint: " + path
-                        + " (GET /status /metrics /healthz, POST /flush /maintain)\n");
+                        + " (GET /status /metrics /healthz /quarantine, POST /flush /maintain /quarantine/retry"
+                        + " /quarantine/purge)\n");
             };
+        } catch (org.chspool.spool.Rejection | NumberFormatException e) {
+            return AdminResponse.text(400, "bad request: " + e.getMessage() + "\n");
         } catch (Exception e) {
             log.warn("admin {} {} failed", method, path, e);
             return AdminResponse.text(500, "error: " + e + "\n");
@@ -89,7 +101,7 @@ final class AdminHandlers {
         return json(m.ok() ? 200 : 500, body);
     }
 
-    private static AdminResponse json(int status, Object body) throws JsonProcessingException {
+    static AdminResponse json(int status, Object body) throws JsonProcessingException {
         return AdminResponse.of(status, AdminResponse.JSON, JSON.writeValueAsString(body) + "\n");
     }
 

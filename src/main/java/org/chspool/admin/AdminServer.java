@@ -103,7 +103,8 @@ public final class AdminServer implements AutoCloseable {
     private static void exchange(HttpExchange ex, AdminHandlers handlers) throws IOException {
         try (ex) {
             boolean trusted = ex.getRemoteAddress().getAddress().isLoopbackAddress();
-            AdminResponse r = handlers.handle(ex.getRequestMethod(), ex.getRequestURI().getRawPath(), trusted);
+            AdminResponse r = handlers.handle(ex.getRequestMethod(), ex.getRequestURI().getRawPath()
+                    + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()), trusted);
             ex.getResponseHeaders().set("Content-Type", r.contentType());
             boolean head = "HEAD".equals(ex.getRequestMethod());
             ex.sendResponseHeaders(r.status(), head ? -1 : r.body().length == 0 ? -1 : r.body().length);

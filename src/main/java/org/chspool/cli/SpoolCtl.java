@@ -8,11 +8,12 @@ import picocli.CommandLine.Command;
 /**
  * {@code spoolctl}, the operator's CLI ({@code bin/spoolctl}): one picocli class per subcommand, all
  * sharing {@link TargetOptions}. Exit codes: 0 OK, 1 DEGRADED or partly failed, 2 DOWN, no agent or a
- * usage error. ({@code quarantine list|retry|purge} belongs here too once it exists.)
+ * usage error.
  */
 @Command(name = "spoolctl", mixinStandardHelpOptions = true, versionProvider = SpoolCtl.VersionProvider.class,
-        description = "Operate a chspool agent: status, put rows, flush, maintenance.",
+        description = "Operate a chspool agent: status, put rows, flush, maintenance, quarantine.",
         subcommands = {StatusCommand.class, PutCommand.class, FlushCommand.class, MaintainCommand.class,
+                QuarantineCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Target an agent with --namespace NAME (systemd layout), --spool-dir DIR or --admin URL.", "",
                 "Examples:",
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
                 "  spoolctl put events --file rows.jsonl --namespace prod",
                 "  spoolctl flush --wait --timeout 120 --namespace prod",
                 "  spoolctl maintain --spool-dir ./spool",
+                "  spoolctl quarantine list --namespace prod",
                 "  source <(spoolctl completion)"})
 public final class SpoolCtl implements Runnable {
     @CommandLine.Spec
