@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.chspool.Version;
 import org.chspool.admin.AdminServer;
 import org.chspool.admin.StatusSource;
@@ -220,14 +221,31 @@ public final class SpoolAgent implements AutoCloseable {
             System.err.println("spoold: " + e.getMessage());
             return 2;
         }
+        // The hook is in place before anything starts, so a SIGTERM during start-up still gets a graceful
+        // shutdown: it waits for the start to finish, then closes what was started.
+        AtomicReference<SpoolAgent> started = new AtomicReference<>();
+        CountDownLatch startFinished = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                startFinished.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            SpoolAgent a = started.get();
+            if (a != null) {
+                a.close();
+            }
+        }, "shutdown"));
         SpoolAgent agent;
         try {
             agent = start(config);
+            started.set(agent);
         } catch (IOException | RuntimeException e) {
             log.error("spoold: cannot start: {}", e.getMessage());
             return 1;
+        } finally {
+            startFinished.countDown();
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "shutdown"));
         try {
             agent.awaitClosed();
         } catch (InterruptedException e) {
