@@ -37,11 +37,8 @@ for arg in "$@"; do
   esac
 done
 
-ch_bin=""
-for c in /usr/sbin/clickhouse-server /usr/bin/clickhouse-server; do
-  if [ -x "$c" ]; then ch_bin="$c"; break; fi
-done
-[ -n "$ch_bin" ] || fail "clickhouse-server not installed (apt-get install clickhouse-server)"
+[ -x /usr/sbin/clickhouse-server ] || [ -x /usr/bin/clickhouse-server ] \
+  || fail "clickhouse-server not installed (apt-get install clickhouse-server)"
 command -v python3 >/dev/null 2>&1 || fail "python3 not found"
 
 if [ "$(dpkg-query -W -f='${Status}' chspool 2>/dev/null || true)" = "install ok installed" ] \
@@ -75,7 +72,7 @@ cleanup() {
     kill -KILL "$ch_pid" 2>/dev/null
   fi
   if [ "$rc" != 0 ]; then
-    for f in "$tmp/spoold.log" "$tmp/ch/log/server.err.log"; do
+    for f in "$tmp/spoold.log" "$tmp/ch/server.err.log"; do
       [ -s "$f" ] && { echo "--- tail of $f ---" >&2; tail -n 40 "$f" >&2; }
     done
   fi
@@ -179,60 +176,19 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------
-log "5/8 clickhouse-server in $tmp/ch"
-mkdir -p "$tmp/ch/log"
-ch_http="$(free_port)"; ch_tcp="$(free_port)"; ch_inter="$(free_port)"
-cat >"$tmp/ch/config.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-  <logger>
-    <level>information</level>
-    <log>$tmp/ch/log/server.log</log>
-    <errorlog>$tmp/ch/log/server.err.log</errorlog>
-    <size>100M</size>
-    <count>1</count>
-    <console>0</console>
-  </logger>
-  <http_port>$ch_http</http_port>
-  <tcp_port>$ch_tcp</tcp_port>
-  <interserver_http_port>$ch_inter</interserver_http_port>
-  <interserver_http_host>127.0.0.1</interserver_http_host>
-  <listen_host>127.0.0.1</listen_host>
-  <max_connections>64</max_connections>
-  <keep_alive_timeout>10</keep_alive_timeout>
-  <max_concurrent_queries>50</max_concurrent_queries>
-  <uncompressed_cache_size>67108864</uncompressed_cache_size>
-  <mark_cache_size>67108864</mark_cache_size>
-  <path>$tmp/ch/data/</path>
-  <tmp_path>$tmp/ch/tmp/</tmp_path>
-  <user_files_path>$tmp/ch/user_files/</user_files_path>
-  <format_schema_path>$tmp/ch/format_schemas/</format_schema_path>
-  <users_config>$tmp/ch/users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <timezone>UTC</timezone>
-  <mlock_executable>false</mlock_executable>
-</yandex>
-EOF
-cat >"$tmp/ch/users.xml" <<'EOF'
-<?xml version="1.0"?>
-<yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
-  <users>
-    <default>
-      <password></password>
-      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
-      <profile>default</profile>
-      <quota>default</quota>
-    </default>
-  </users>
-  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
-    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-EOF
-(cd "$tmp/ch" && exec "$ch_bin" --config-file="$tmp/ch/config.xml" >"$tmp/ch/log/stdout.log" 2>"$tmp/ch/log/stderr.log") &
+log "5/8 clickhouse-server (throwaway, from the test launcher the integration tests use)"
+mkdir -p "$tmp/ch"; : >"$tmp/ch/launcher.out"
+[ -d target/test-classes ] || fail "target/test-classes missing: run mvn test-compile (or scripts/test.sh) first"
+java -cp "target/classes:target/test-classes:target/lib/*" org.chspool.testing.LocalClickHouseServer \
+  >"$tmp/ch/launcher.out" 2>"$tmp/ch/server.err.log" &
 ch_pid=$!
-ch_url="http://127.0.0.1:$ch_http"
+for i in $(seq 1 300); do
+  kill -0 "$ch_pid" 2>/dev/null || fail "clickhouse-server launcher exited before printing its URL"
+  ch_url="$(sed -n 's/^CLICKHOUSE_URL=//p' "$tmp/ch/launcher.out")"
+  [ -n "$ch_url" ] && break
+  [ "$i" = 300 ] && fail "clickhouse-server did not start within 30 s"
+  sleep 0.1
+done
 ch_query() { # query [stdin body] → prints the answer; fails on HTTP errors
   python3 - "$ch_url" "$1" <<'PY'
 import sys, urllib.parse, urllib.request
@@ -241,12 +197,6 @@ with urllib.request.urlopen(url + "/?" + urllib.parse.urlencode({"query": q}), d
     sys.stdout.write(r.read().decode())
 PY
 }
-for i in $(seq 1 300); do
-  kill -0 "$ch_pid" 2>/dev/null || fail "clickhouse-server exited before answering /ping"
-  if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1]+'/ping', timeout=1)" "$ch_url" 2>/dev/null; then break; fi
-  [ "$i" = 300 ] && fail "clickhouse-server did not answer /ping within 30 s"
-  sleep 0.1
-done
 ch_query "CREATE TABLE default.$TABLE (id UInt32, msg String) ENGINE = MergeTree ORDER BY id" >/dev/null
 log "clickhouse $(ch_query 'SELECT version()' | tr -d '\n') on $ch_url"
 

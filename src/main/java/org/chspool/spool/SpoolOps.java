@@ -49,26 +49,13 @@ final class SpoolOps {
         }
 
         private int deleteOneByOne(Connection c, WriteContext ctx) throws SQLException {
-            int n = 0;
-            long b = 0;
-            try (PreparedStatement len = c.prepareStatement("SELECT length(payload) FROM queue WHERE id = ? AND tbl = ?");
-                 PreparedStatement d = c.prepareStatement("DELETE FROM queue WHERE id = ? AND tbl = ?")) {
+            try (RowRemover remover = new RowRemover(c, table)) {
                 for (long id : ids) {
-                    len.setLong(1, id);
-                    len.setString(2, table);
-                    try (ResultSet rs = len.executeQuery()) {
-                        if (!rs.next()) {
-                            continue;
-                        }
-                        b += rs.getLong(1);
-                    }
-                    d.setLong(1, id);
-                    d.setString(2, table);
-                    n += d.executeUpdate();
+                    remover.remove(id);
                 }
+                ctx.tableDelta(table, -remover.rows, -remover.bytes);
+                return remover.rows;
             }
-            ctx.tableDelta(table, -n, -b);
-            return n;
         }
     }
 
@@ -123,37 +110,61 @@ final class SpoolOps {
 
         @Override
         Integer apply(Connection c, WriteContext ctx) throws SQLException {
-            int n = 0;
-            long b = 0;
-            try (PreparedStatement len = c.prepareStatement("SELECT length(payload) FROM queue WHERE id = ? AND tbl = ?");
+            try (RowRemover remover = new RowRemover(c, table);
                  PreparedStatement mv = c.prepareStatement("INSERT INTO quarantine (queue_id, tbl, payload, created_us,"
                          + " attempts, first_error, last_error, reason, quarantined_us)"
                          + " SELECT id, tbl, payload, created_us, attempts + 1, coalesce(first_error, ?), ?, ?, ?"
-                         + " FROM queue WHERE id = ? AND tbl = ?");
-                 PreparedStatement d = c.prepareStatement("DELETE FROM queue WHERE id = ? AND tbl = ?")) {
+                         + " FROM queue WHERE id = ? AND tbl = ?")) {
                 for (long id : ids) {
-                    len.setLong(1, id);
-                    len.setString(2, table);
-                    try (ResultSet rs = len.executeQuery()) {
-                        if (!rs.next()) {
-                            continue;
-                        }
-                        b += rs.getLong(1);
-                    }
                     mv.setString(1, error);
                     mv.setString(2, error);
                     mv.setString(3, reason);
                     mv.setLong(4, nowUs);
                     mv.setLong(5, id);
                     mv.setString(6, table);
-                    mv.executeUpdate();
-                    d.setLong(1, id);
-                    d.setString(2, table);
-                    n += d.executeUpdate();
+                    if (mv.executeUpdate() == 1) {
+                        remover.remove(id);
+                    }
                 }
+                ctx.tableDelta(table, -remover.rows, -remover.bytes);
+                return remover.rows;
             }
-            ctx.tableDelta(table, -n, -b);
-            return n;
+        }
+    }
+
+    /** Deletes queue rows of one table by id, one at a time, adding up what it removed. */
+    private static final class RowRemover implements AutoCloseable {
+        private final String table;
+        private final PreparedStatement length;
+        private final PreparedStatement delete;
+        int rows;
+        long bytes;
+
+        RowRemover(Connection c, String table) throws SQLException {
+            this.table = table;
+            this.length = c.prepareStatement("SELECT length(payload) FROM queue WHERE tbl = ? AND id = ?");
+            this.delete = c.prepareStatement("DELETE FROM queue WHERE tbl = ? AND id = ?");
+        }
+
+        /** Removes the row if it is queued (a row already gone is skipped). */
+        void remove(long id) throws SQLException {
+            length.setString(1, table);
+            length.setLong(2, id);
+            try (ResultSet rs = length.executeQuery()) {
+                if (!rs.next()) {
+                    return;
+                }
+                bytes += rs.getLong(1);
+            }
+            delete.setString(1, table);
+            delete.setLong(2, id);
+            rows += delete.executeUpdate();
+        }
+
+        @Override
+        public void close() throws SQLException {
+            length.close();
+            delete.close();
         }
     }
 

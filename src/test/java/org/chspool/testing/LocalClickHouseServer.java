@@ -81,11 +81,12 @@ public final class LocalClickHouseServer implements AutoCloseable {
      * {@code CLICKHOUSE_URL=<url>} once it answers.
      */
     public static void main(String[] args) throws Exception {
-        try (LocalClickHouseServer server = startInstalled()) {
-            System.out.println("CLICKHOUSE_URL=" + server.endpoint().url());
-            System.out.flush();
-            new java.util.concurrent.CountDownLatch(1).await();
-        }
+        LocalClickHouseServer server = startInstalled();
+        // SIGTERM from the script: stop the server and remove its temp dir
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "clickhouse-server-stop"));
+        System.out.println("CLICKHOUSE_URL=" + server.endpoint().url());
+        System.out.flush();
+        new java.util.concurrent.CountDownLatch(1).await();
     }
 
     /** Starts the installed Debian package's server; fails with how to install it when it is missing. */
