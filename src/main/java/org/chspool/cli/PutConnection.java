@@ -37,7 +37,27 @@ final class PutConnection implements AutoCloseable {
         this.where = where;
     }
 
-    static PutConnection open(Target t) throws AgentUnreachableException {
+    static PutConnection open(Target t) throws AgentUnreachableException, IOException {
+        PutConnection c = connect(t);
+        if (t.token() != null) {
+            c.authenticate(t.token());
+        }
+        return c;
+    }
+
+    /** Sends {@code {"auth":…}} first, as an agent with CH_AUTH_TOKEN requires. */
+    private void authenticate(String token) throws IOException {
+        out.write(("{\"auth\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(token)) + "\"}\n")
+                .getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        String line = in.readLine();
+        if (line == null || !StatusCommand.JSON.readTree(line).path("ok").asBoolean(false)) {
+            close();
+            throw new IOException("the agent refused the token (CH_AUTH_TOKEN)");
+        }
+    }
+
+    private static PutConnection connect(Target t) throws AgentUnreachableException {
         StringBuilder problems = new StringBuilder();
         if (t.putSocket() != null && Files.exists(t.putSocket())) {
             try {

@@ -14,10 +14,18 @@ import java.util.List;
  * @param adminUrls admin base URLs, tried after the sockets
  * @param putSocket the put-protocol Unix socket, or null
  * @param putTcp the put-protocol TCP address, or null
+ * @param token the agent's CH_AUTH_TOKEN if this side knows it (sent first on put connections), or null
  */
-record Target(List<Path> adminSockets, List<URI> adminUrls, Path spoolFile, Path putSocket, InetSocketAddress putTcp) {
+record Target(List<Path> adminSockets, List<URI> adminUrls, Path spoolFile, Path putSocket, InetSocketAddress putTcp,
+              String token) {
     Target {
         adminSockets = List.copyOf(adminSockets);
         adminUrls = List.copyOf(adminUrls);
+    }
+
+    @Override
+    public String toString() {
+        return "Target[admin=" + adminSockets + " " + adminUrls + ", spool=" + spoolFile + ", put=" + putSocket + " "
+                + putTcp + ", token=" + (token == null || token.isEmpty() ? "none" : "***") + "]";
     }
 }

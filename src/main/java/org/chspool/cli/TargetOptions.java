@@ -75,8 +75,9 @@ public final class TargetOptions {
             urls.add(admin);
         }
         String listen = namespace == null && spoolDir != null ? null : env.getOrDefault("CH_LISTEN", "127.0.0.1:7123");
+        String token = env.getOrDefault("CH_AUTH_TOKEN", processEnv.get("CH_AUTH_TOKEN"));
         return new Target(sockets.stream().distinct().toList(), urls, dir.resolve("spool.db"),
-                putSocket, hostPort(listen));
+                putSocket, hostPort(listen), token == null || token.isEmpty() ? null : token);
     }
 
     private static Path socketSetting(String value, Path dir) {

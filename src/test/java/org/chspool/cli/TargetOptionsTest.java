@@ -1,6 +1,7 @@
 package org.chspool.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.net.InetSocketAddress;
@@ -38,6 +39,17 @@ class TargetOptionsTest {
         assertEquals(root.resolve("lib/prod/spool.db"), t.spoolFile());
         assertEquals(root.resolve("run/prod/put.sock"), t.putSocket());
         assertEquals(InetSocketAddress.createUnresolved("127.0.0.1", 7201), t.putTcp());
+    }
+
+    @Test
+    void theAuthTokenComesFromTheNamespaceEnvFileOrTheEnvironmentAndIsNeverPrinted() throws Exception {
+        Files.createDirectories(root.resolve("etc"));
+        Files.writeString(root.resolve("etc/prod.env"), "CH_AUTH_TOKEN=s3cret-token\n");
+        Target t = resolve(Map.of(), "--namespace", "prod");
+        assertEquals("s3cret-token", t.token());
+        assertFalse(t.toString().contains("s3cret"), t.toString());
+        assertEquals("from-env", resolve(Map.of("CH_AUTH_TOKEN", "from-env"), "--spool-dir", "x").token());
+        assertNull(resolve(Map.of(), "--spool-dir", "x").token());
     }
 
     @Test
