@@ -24,10 +24,13 @@ import org.slf4j.LoggerFactory;
  * {@link HttpLimits#threads()} requests served at once, up to 1024 more connections' requests queued;
  * beyond that a request's connection is closed).
  *
- * <p>Lifecycle, matching the put-protocol server: {@link #start()} binds; {@link #stopAccepting()} closes
- * the listener at once (in the background; requests still arriving on open connections are answered
- * ABORTED) while requests in flight keep waiting for their commit; {@link #close()}, called after the spool
- * closed (so every in-flight request has its outcome), waits for them to be answered and stops the threads.
+ * <p>Lifecycle, matching the put-protocol server: {@link #start()} binds; {@link #stopAccepting()} makes
+ * every new request get a 503 ABORTED ("shutting down") answer while requests in flight keep waiting for
+ * their commit; {@link #close()}, called after the spool closed (so every in-flight request has its
+ * outcome), waits (bounded) for those to be answered, then closes the listener and every connection.
+ * The listener stays bound until {@link #close()} because JDK 17's {@code HttpServer.stop} cannot close
+ * just the listener: it always waits its whole delay when no exchange is in flight (JDK-8304065, fixed
+ * in 21), so it is called once, with delay 0, after our own in-flight count reached zero.
  *
  * <p>Threading: lifecycle methods are synchronized; accessors are safe from any thread.
  */
@@ -45,7 +48,8 @@ public final class HttpInsertServer implements AutoCloseable {
     private volatile boolean closing;
     private HttpServer server;
     private ThreadPoolExecutor executor;
-    private Thread stopper;
+    private final Object idle = new Object();
+    private int inFlight; // guarded by idle
     private volatile int port = -1;
 
     public HttpInsertServer(AgentConfig config, Spool spool) {
@@ -81,7 +85,14 @@ public final class HttpInsertServer implements AutoCloseable {
         executor = new ThreadPoolExecutor(limits.threads(), limits.threads(), 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(QUEUED_REQUESTS), threads("http-insert"));
         server.setExecutor(executor);
-        server.createContext("/", handler);
+        server.createContext("/", ex -> {
+            enter();
+            try {
+                handler.handle(ex);
+            } finally {
+                exit();
+            }
+        });
         server.start();
         port = server.getAddress().getPort();
         log.info("ClickHouse-compatible HTTP insert endpoint listening on http://{}:{}/", ep.host(), port);
@@ -97,25 +108,29 @@ public final class HttpInsertServer implements AutoCloseable {
         return counters;
     }
 
-    /** Closes the listener (in the background) and answers new requests ABORTED; in-flight ones continue. */
-    public synchronized void stopAccepting() {
+    /** From now on new requests are answered ABORTED (503); requests in flight continue. */
+    public void stopAccepting() {
         closing = true;
-        if (server != null && stopper == null) {
-            HttpServer s = server;
-            // HttpServer.stop closes the listener at once, then waits for exchanges in flight before
-            // closing the connections; close() joins it once the spool has given every request its outcome.
-            stopper = threads("http-stop").newThread(() -> s.stop(STOP_WAIT_S));
-            stopper.start();
-        }
     }
 
-    /** Waits (bounded) for in-flight requests to be answered, then stops the handler threads. Idempotent. */
+    /** Waits (bounded) for in-flight requests to be answered, then closes the listener, connections and threads. Idempotent. */
     @Override
     public synchronized void close() {
-        stopAccepting();
+        closing = true;
         try {
-            if (stopper != null) {
-                stopper.join(TimeUnit.SECONDS.toMillis(STOP_WAIT_S + 2));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_WAIT_S);
+            synchronized (idle) {
+                long left;
+                while (inFlight > 0 && (left = deadline - System.nanoTime()) > 0) {
+                    TimeUnit.NANOSECONDS.timedWait(idle, left);
+                }
+                if (inFlight > 0) {
+                    log.warn("closing the HTTP endpoint with {} request(s) still unanswered", inFlight);
+                }
+            }
+            if (server != null) {
+                server.stop(0);
+                server = null;
             }
             if (executor != null) {
                 executor.shutdown();
@@ -125,6 +140,20 @@ public final class HttpInsertServer implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void enter() {
+        synchronized (idle) {
+            inFlight++;
+        }
+    }
+
+    private void exit() {
+        synchronized (idle) {
+            if (--inFlight == 0) {
+                idle.notifyAll();
+            }
         }
     }
 
