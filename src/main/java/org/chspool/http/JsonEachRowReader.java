@@ -2,7 +2,7 @@ package org.chspool.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import org.chspool.spool.RejectReason;
@@ -41,7 +41,8 @@ final class JsonEachRowReader {
                 staged.add(filter == null ? compact : filter.apply(compact));
             }
         } catch (JsonProcessingException e) {
-            int at = e.getLocation() == null ? line : e.getLocation().getLineNr();
+            // a row cut short by the end of the body is reported at the line where it starts
+            int at = e.getLocation() == null || e instanceof JsonEOFException ? line : e.getLocation().getLineNr();
             throw new HttpError(ClickHouseCode.CANNOT_PARSE_INPUT_ASSERTION_FAILED, "Cannot parse JSONEachRow input: "
                     + e.getOriginalMessage() + ": (at row " + Math.max(row, 1) + ", line " + at + ")");
         } catch (Rejection r) {

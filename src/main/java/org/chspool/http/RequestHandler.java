@@ -78,6 +78,10 @@ final class RequestHandler implements HttpHandler {
     private void serve(HttpExchange ex, Map<String, String> params) throws HttpError, IOException {
         String path = ex.getRequestURI().getPath();
         String method = ex.getRequestMethod();
+        if (log.isDebugEnabled()) { // parameter names only: values may hold a password
+            log.debug("{} {} params={} Content-Encoding={} Transfer-Encoding={}", method, path, params.keySet(),
+                    ex.getRequestHeaders().getFirst("Content-Encoding"), ex.getRequestHeaders().getFirst("Transfer-Encoding"));
+        }
         if (path.equals("/ping") || (path.equals("/") && method.equals("GET") && !params.containsKey("query"))) {
             sendText(ex, params, 200, "Ok.\n");
             return;
