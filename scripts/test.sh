@@ -16,6 +16,8 @@ command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)   # the package test verifies the unit
+command -v node >/dev/null 2>&1 || need+=(nodejs)                 # the official Node client's IT
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ -z "${CH_TEST_URL:-}" ] && ! command -v clickhouse-server >/dev/null 2>&1; then
   need+=(clickhouse-server clickhouse-client)
 fi

@@ -20,6 +20,7 @@ import org.chspool.config.AgentConfig;
 import org.chspool.config.ConfigException;
 import org.chspool.config.ConfigLoader;
 import org.chspool.config.Setting;
+import org.chspool.http.HttpInsertServer;
 import org.chspool.ingest.SocketServer;
 import org.chspool.replay.Replayer;
 import org.chspool.spool.Spool;
@@ -47,6 +48,7 @@ public final class SpoolAgent implements AutoCloseable {
     private final ScheduledExecutorService maintenanceTimer;
     private final Replayer replayer;
     private final SocketServer ingest;
+    private final HttpInsertServer http;
     private final AdminServer admin;
     private volatile ServerCapabilities serverCapabilities;
     private final long startedNanos = System.nanoTime();
@@ -64,11 +66,15 @@ public final class SpoolAgent implements AutoCloseable {
             ClickHouseSinkConfig sinkConfig = sinkConfig(config);
             this.replayer = Replayer.create(spool, config, () -> new ClickHouseSink(sinkConfig));
             this.ingest = new SocketServer(config, spool);
+            this.http = config.httpListen() == null ? null : new HttpInsertServer(config, spool);
             logStart(sinkConfig);
             replayer.start();
             ingest.start();
             log.info("accepting rows: socket={} tcp={}", ingest.socketPath() == null ? "off" : ingest.socketPath(),
                     ingest.tcpPort() < 0 ? "off" : config.listen().host() + ":" + ingest.tcpPort());
+            if (http != null) {
+                http.start();
+            }
             this.admin = AdminServer.start(StatusSource.of(config, spool, replayer, maintenance, this::uptimeNanos)
                     .withIngest(ingest::counters)
                     .withServer(this::serverCapabilities));
@@ -105,7 +111,7 @@ public final class SpoolAgent implements AutoCloseable {
 
     /** Best-effort cleanup after a failed start. */
     private void closeQuietly() {
-        for (AutoCloseable c : new AutoCloseable[] {admin, ingest, replayer, maintenance, spool}) {
+        for (AutoCloseable c : new AutoCloseable[] {admin, http, ingest, replayer, maintenance, spool}) {
             if (c != null) {
                 try {
                     c.close();
@@ -153,6 +159,11 @@ public final class SpoolAgent implements AutoCloseable {
         return ingest;
     }
 
+    /** The HTTP insert endpoint, or null when CH_HTTP_LISTEN is empty. */
+    public HttpInsertServer http() {
+        return http;
+    }
+
     public SpoolMaintenance maintenance() {
         return maintenance;
     }
@@ -180,6 +191,9 @@ public final class SpoolAgent implements AutoCloseable {
         log.info("shutting down: no new rows; delivering for up to {} s", config.shutdownGrace().toSeconds());
         try {
             ingest.stopAccepting();
+            if (http != null) {
+                http.stopAccepting();
+            }
             long left = replayer.drain(config.shutdownGrace());
             admin.close(); // after the drain, so `spoolctl status` can follow the shutdown
             replayer.close();
@@ -187,6 +201,9 @@ public final class SpoolAgent implements AutoCloseable {
             maintenance.close();
             spool.close(); // commits rows already admitted; their acks are queued to the connections
             ingest.close(); // writes those acks, then closes the connections
+            if (http != null) {
+                http.close(); // answers the HTTP requests whose commits just completed
+            }
             log.info("stopped; {} row(s) stay in the spool for the next start", left);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -53,6 +53,7 @@ public final class AgentConfig {
     private final int maxLineBytes;
     private final Endpoint adminListen;
     private final Endpoint httpListen;
+    private final long httpMaxBodyBytes;
     private final int replayThreads;
     private final Duration backoffInitial;
     private final Duration backoffMax;
@@ -117,6 +118,7 @@ public final class AgentConfig {
         if (httpListen != null && !httpListen.isLoopback() && !authToken.isSet()) {
             p.problem(Setting.HTTP_LISTEN, "a non-loopback address requires CH_AUTH_TOKEN");
         }
+        httpMaxBodyBytes = p.bytesIn(Setting.HTTP_MAX_BODY_BYTES, 1024, 1L << 40);
         replayThreads = p.intIn(Setting.REPLAY_THREADS, 1, 64);
         backoffInitial = Duration.ofMillis(p.longIn(Setting.BACKOFF_INITIAL_MS, 1, 3_600_000));
         backoffMax = Duration.ofMillis(p.longIn(Setting.BACKOFF_MAX_MS, 1, 86_400_000));
@@ -251,6 +253,8 @@ public final class AgentConfig {
     public Endpoint adminListen() { return adminListen; }
     public Path adminSocketPath() { return spoolDir.resolve("admin.sock"); }
     public Endpoint httpListen() { return httpListen; }
+    /** Largest decompressed body of one request to the HTTP insert endpoint. */
+    public long httpMaxBodyBytes() { return httpMaxBodyBytes; }
     public int replayThreads() { return replayThreads; }
     public Duration backoffInitial() { return backoffInitial; }
     public Duration backoffMax() { return backoffMax; }

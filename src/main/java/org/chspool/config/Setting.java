@@ -40,6 +40,7 @@ public enum Setting {
     MAX_LINE_BYTES("CH_MAX_LINE_BYTES", "8MiB", "longest request line of the put protocol"),
     ADMIN_LISTEN("CH_ADMIN_LISTEN", "127.0.0.1:7124", "admin HTTP host:port (/status /metrics /healthz); empty disables"),
     HTTP_LISTEN("CH_HTTP_LISTEN", "127.0.0.1:8124", "ClickHouse-compatible insert endpoint host:port; empty disables"),
+    HTTP_MAX_BODY_BYTES("CH_HTTP_MAX_BODY_BYTES", "1GiB", "largest (decompressed) body of one HTTP insert request"),
     REPLAY_THREADS("CH_REPLAY_THREADS", "2", "parallel ClickHouse inserts (each table has at most one in flight)"),
     BACKOFF_INITIAL_MS("CH_BACKOFF_INITIAL_MS", "500", "first retry delay of a failing table"),
     BACKOFF_MAX_MS("CH_BACKOFF_MAX_MS", "60000", "cap of a failing table's retry delay"),

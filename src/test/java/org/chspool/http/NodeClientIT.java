@@ -1,0 +1,67 @@
+package org.chspool.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import org.chspool.agent.SpoolAgent;
+import org.chspool.testing.ClickHouseEndpoint;
+import org.chspool.testing.ClickHouseServerExtension;
+import org.chspool.testing.Eventually;
+import org.chspool.testing.TestConfigs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The official Node.js client ({@code @clickhouse/client}, pinned by {@code src/test/node/package-lock.json},
+ * installed with {@code npm ci} into {@code target/node}) inserts rows through the agent with its default
+ * settings; they reach a real ClickHouse. Fails (never skips) when npm or the registry is unavailable.
+ */
+@ExtendWith(ClickHouseServerExtension.class)
+class NodeClientIT {
+    private static final Path NODE_SRC = Path.of("src/test/node");
+    private static final Path NODE_DIR = Path.of("target/node");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void nodeClientInsertsRowsThatReachClickHouseAndGetsAClearErrorForSelect(ClickHouseEndpoint ch) throws Exception {
+        installNodeClient();
+        String db = ch.createDatabase("http_node");
+        ch.exec("CREATE TABLE IF NOT EXISTS " + db + ".events (id UInt64, name String, v Float64) ENGINE = MergeTree ORDER BY id");
+        ch.exec("TRUNCATE TABLE " + db + ".events");
+        try (SpoolAgent agent = SpoolAgent.start(TestConfigs.forDir(dir, "CH_URL", ch.url(), "CH_USER", ch.user(),
+                "CH_PASS", ch.password(), "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0"))) {
+            Processes.Result r = Processes.run(NODE_DIR, 120, List.of("node", "insert.mjs",
+                    "http://127.0.0.1:" + agent.http().port(), db, "events", "5000"));
+            assertEquals(0, r.exitCode(), r.output());
+            String last = r.output().strip().lines().reduce((a, b) -> b).orElse("");
+            JsonNode out = new ObjectMapper().readTree(last);
+            assertTrue(out.get("ping").asBoolean(), r.output());
+            assertEquals(5000, out.get("inserted").asInt(), r.output());
+            assertEquals("48", out.get("selectError").get("code").asText(), r.output());
+            assertTrue(out.get("selectError").get("message").asText().contains("query ClickHouse directly"), r.output());
+            Eventually.await(Duration.ofSeconds(60), "5000 rows in ClickHouse", () -> ch.count(db + ".events") == 5000);
+        }
+    }
+
+    static void installNodeClient() throws Exception {
+        Files.createDirectories(NODE_DIR);
+        for (String f : List.of("package.json", "package-lock.json", "insert.mjs")) {
+            Files.copy(NODE_SRC.resolve(f), NODE_DIR.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
+        Processes.Result npm = Processes.run(NODE_DIR, 300, List.of("npm", "ci", "--no-audit", "--no-fund"));
+        if (npm.exitCode() != 0) {
+            throw new AssertionError("npm ci of @clickhouse/client failed (is the npm registry reachable?"
+                    + " this test needs it and does not skip):\n" + npm.output());
+        }
+    }
+}
