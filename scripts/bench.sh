@@ -15,4 +15,4 @@ esac
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
   mvn -B -q -ntp -DskipTests package test-compile >&2
 fi
-exec java ${BENCH_JAVA_OPTS:--Xmx2g} -cp "target/classes:target/test-classes:target/lib/*:$(cat target/test-classpath.txt 2>/dev/null || true)" "$main" "$@"
+exec java ${BENCH_JAVA_OPTS:--Xmx2g} -cp "target/classes:target/test-classes:target/lib/*" "$main" "$@"

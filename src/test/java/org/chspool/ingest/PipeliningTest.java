@@ -87,7 +87,9 @@ class PipeliningTest {
                         return ok;
                     }));
                 }
-                assertEquals(conns, f.server.counters().connectionsOpened());
+                // connect() returns once the kernel queued the connection; the server accepts it a moment later
+                org.chspool.testing.Eventually.await(java.time.Duration.ofSeconds(10), "all connections accepted",
+                        () -> f.server.counters().connectionsOpened() == conns);
                 allOpen.countDown();
                 for (Future<Integer> r : results) {
                     assertEquals(perConn, r.get());
