@@ -2,6 +2,8 @@ package org.chspool.admin;
 
 import java.util.Map;
 import org.chspool.Version;
+import org.chspool.http.ClickHouseCode;
+import org.chspool.http.HttpCounters;
 import org.chspool.ingest.ErrorCode;
 import org.chspool.ingest.IngestCounters;
 import org.chspool.replay.ReplayCounters;
@@ -37,6 +39,10 @@ final class Metrics {
         w.family("chspool_clickhouse_down_seconds", "gauge", "Seconds ClickHouse has been unreachable; 0 when up.")
                 .sample("chspool_clickhouse_down_seconds", report.clickhouse().downForSeconds());
         maintenance(w, src.maintenance().last());
+        HttpCounters http = src.http().get();
+        if (http != null) {
+            http(w, http);
+        }
         IngestCounters ingest = src.ingest().get();
         if (ingest != null) {
             ingest(w, ingest);
@@ -104,6 +110,21 @@ final class Metrics {
         w.family("chspool_maintenance_last_run_timestamp_seconds", "gauge", "Unix time of the last maintenance run.");
         if (m != null) {
             w.sample("chspool_maintenance_last_run_timestamp_seconds", m.at().toEpochMilli() / 1000.0);
+        }
+    }
+
+    private static void http(PrometheusWriter w, HttpCounters c) {
+        w.family("chspool_http_requests_total", "counter", "HTTP insert endpoint requests since start.")
+                .sample("chspool_http_requests_total", c.requests());
+        w.family("chspool_http_rows_accepted_total", "counter", "Rows committed through the HTTP endpoint since start.")
+                .sample("chspool_http_rows_accepted_total", c.rowsAccepted());
+        w.family("chspool_http_partial_inserts_total", "counter",
+                "Large HTTP inserts that failed after committing a prefix (the error says which rows).")
+                .sample("chspool_http_partial_inserts_total", c.partialInserts());
+        w.family("chspool_http_errors_total", "counter", "HTTP endpoint error answers since start, by ClickHouse code.");
+        for (Map.Entry<ClickHouseCode, Long> e : c.errors().entrySet()) {
+            w.sample("chspool_http_errors_total", e.getValue(), "code", String.valueOf(e.getKey().code()),
+                    "name", e.getKey().name());
         }
     }
 

@@ -77,6 +77,7 @@ public final class SpoolAgent implements AutoCloseable {
             }
             this.admin = AdminServer.start(StatusSource.of(config, spool, replayer, maintenance, this::uptimeNanos)
                     .withIngest(ingest::counters)
+                    .withHttp(() -> http == null ? null : http.counters())
                     .withServer(this::serverCapabilities));
         } catch (IOException | RuntimeException e) {
             closeQuietly();

@@ -126,6 +126,7 @@ class AdminServerIT {
             assertTrue(value(m, "chspool_insert_duration_seconds_count", Map.of()) >= 1);
             assertEquals(1.0, value(m, "chspool_health_verdict", Map.of("verdict", "OK")));
             assertEquals(0.0, value(m, "chspool_ingest_connections_open", Map.of()));
+            assertEquals(0.0, value(m, "chspool_http_rows_accepted_total", Map.of()));
             assertTrue(value(m, "chspool_spool_file_bytes", Map.of()) > 0);
         }
     }

@@ -42,7 +42,7 @@ public final class RunningAgent implements AutoCloseable {
                     "CH_SOCKET", dir.resolve("put.sock").toString(), "CH_NAMESPACE", "test",
                     "CH_FLUSH_INTERVAL_S", "0.2", "CH_BACKOFF_INITIAL_MS", "100", "CH_BACKOFF_MAX_MS", "300",
                     "CH_CONNECT_TIMEOUT_MS", "1000", "CH_SHUTDOWN_GRACE_S", "0",
-                    "CH_ADMIN_LISTEN", "127.0.0.1:0", "CH_DOWN_AFTER_S", String.valueOf(downAfter.toMillis() / 1000.0)));
+                    "CH_ADMIN_LISTEN", "127.0.0.1:0", "CH_HTTP_LISTEN", "127.0.0.1:0", "CH_DOWN_AFTER_S", String.valueOf(downAfter.toMillis() / 1000.0)));
             kv.addAll(List.of(env));
             config = TestConfigs.forDir(dir, kv.toArray(String[]::new));
             agent = SpoolAgent.start(config);
