@@ -22,17 +22,20 @@ public final class DrainBenchmark {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         try (BenchClickHouse ch = new BenchClickHouse()) {
-            System.out.printf(Locale.ROOT, "drain, %d rows of ~%d bytes to %s, median of %d runs%n", rows,
-                    BenchRows.row(123456).length, ch.endpoint, runs);
-            System.out.printf(Locale.ROOT, "%-15s %-8s %12s %10s%n", "max batch rows", "senders", "rows/s", "seconds");
+            System.out.printf(Locale.ROOT, "drain, %d rows of ~%d bytes to %s, median of %d runs %s%n", rows,
+                    BenchRows.row(123456).length, ch.endpoint, runs, extraSettings());
+            System.out.printf(Locale.ROOT, "%-15s %-8s %12s %10s   %s%n", "max batch rows", "senders", "rows/s", "seconds",
+                    "every run (rows/s)");
             for (String[] cfg : new String[][] {{"1000", "2"}, {"20000", "2"}, {"50000", "2"}}) {
                 List<Double> secs = new ArrayList<>();
                 for (int r = 0; r < runs; r++) {
                     secs.add(run(ch, rows, cfg[0], cfg[1]));
                 }
+                StringBuilder each = new StringBuilder();
+                secs.forEach(x -> each.append(String.format(Locale.ROOT, " %.0f", rows / x)));
                 secs.sort(Double::compare);
                 double m = secs.get(secs.size() / 2);
-                System.out.printf(Locale.ROOT, "%-15s %-8s %12.0f %10.2f%n", cfg[0], cfg[1], rows / m, m);
+                System.out.printf(Locale.ROOT, "%-15s %-8s %12.0f %10.2f  %s%n", cfg[0], cfg[1], rows / m, m, each);
             }
         }
     }
@@ -41,9 +44,12 @@ public final class DrainBenchmark {
         String db = ch.freshDatabase();
         Path dir = Files.createTempDirectory("chspool-drain");
         try {
-            AgentConfig cfg = TestConfigs.forDir(dir, "CH_URL", ch.endpoint.url(), "CH_USER", ch.endpoint.user(),
-                    "CH_PASS", ch.endpoint.password(), "CH_DB", db, "CH_BATCH_SIZE", String.valueOf(Math.min(1000, Integer.parseInt(maxBatch))), "CH_BATCH_MAX_ROWS", maxBatch,
-                    "CH_REPLAY_THREADS", senders, "CH_FLUSH_INTERVAL_S", "0.2");
+            List<String> kv = new ArrayList<>(List.of("CH_URL", ch.endpoint.url(), "CH_USER", ch.endpoint.user(),
+                    "CH_PASS", ch.endpoint.password(), "CH_DB", db,
+                    "CH_BATCH_SIZE", String.valueOf(Math.min(1000, Integer.parseInt(maxBatch))), "CH_BATCH_MAX_ROWS", maxBatch,
+                    "CH_REPLAY_THREADS", senders, "CH_FLUSH_INTERVAL_S", "0.2"));
+            kv.addAll(extraSettings());
+            AgentConfig cfg = TestConfigs.forDir(dir, kv.toArray(String[]::new));
             fill(cfg, db, rows);
             long t0 = System.nanoTime();
             try (SpoolAgent agent = SpoolAgent.start(cfg)) {
@@ -63,6 +69,22 @@ public final class DrainBenchmark {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** Further settings from $BENCH_SETTINGS, e.g. {@code CH_COMPRESS=false CH_SYNC=FULL}. */
+    static List<String> extraSettings() {
+        List<String> kv = new ArrayList<>();
+        String extra = System.getenv("BENCH_SETTINGS");
+        if (extra != null) {
+            for (String pair : extra.trim().split("\\s+")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    kv.add(pair.substring(0, eq));
+                    kv.add(pair.substring(eq + 1));
+                }
+            }
+        }
+        return kv;
     }
 
     static void fill(AgentConfig cfg, String db, int rows) throws Exception {
