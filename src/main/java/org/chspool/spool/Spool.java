@@ -34,6 +34,7 @@ public final class Spool implements AutoCloseable {
     private final Connection writerConn;
     private final SpoolReader reader;
     private final GroupCommitWriter writer;
+    private final WalCheckpointer checkpointer;
     private final SpoolCounters counters = new SpoolCounters();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong queuedRows = new AtomicLong();
@@ -56,6 +57,7 @@ public final class Spool implements AutoCloseable {
                 queuedBytes.set(rs.getLong(2));
             }
             reader = new SpoolReader(SqliteConnections.reader(file, config.sync()));
+            checkpointer = new WalCheckpointer(file, config.sync());
         } catch (SQLException e) {
             throw new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
         }
@@ -187,6 +189,7 @@ public final class Spool implements AutoCloseable {
     }
 
     private void committed(Map<String, long[]> deltas, boolean appended) {
+        checkpointer.committed();
         for (long[] d : deltas.values()) {
             queuedRows.addAndGet(d[0]);
             queuedBytes.addAndGet(d[1]);
@@ -250,6 +253,7 @@ public final class Spool implements AutoCloseable {
         closed = true;
         try {
             writer.shutdown(30_000);
+            checkpointer.close();
             reader.close();
             writerConn.close();
         } catch (InterruptedException e) {
