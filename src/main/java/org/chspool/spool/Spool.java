@@ -35,6 +35,7 @@ public final class Spool implements AutoCloseable {
     private final SpoolReader reader;
     private final GroupCommitWriter writer;
     private final SpoolCounters counters = new SpoolCounters();
+    private final SpoolRecovery recovery;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong queuedRows = new AtomicLong();
     private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
@@ -46,6 +47,7 @@ public final class Spool implements AutoCloseable {
         this.freeSpace = freeSpace;
         Files.createDirectories(config.spoolDir());
         this.file = config.spoolFile();
+        this.recovery = SpoolRecovery.atOpen(file, clock); // a damaged file is moved aside and its rows recovered
         try {
             writerConn = SqliteConnections.writer(file, config.sync());
             SpoolSchema.ensure(writerConn);
@@ -194,6 +196,16 @@ public final class Spool implements AutoCloseable {
     /** Payload bytes queued, the quantity capped by CH_SPOOL_MAX_BYTES. */
     public long queuedBytes() {
         return queuedBytes.get();
+    }
+
+    /** The unacknowledged notice of a start-up recovery of a damaged spool file (health DEGRADED), or null. */
+    public RecoveryNotice recoveryNotice() throws SpoolException {
+        return recovery.notice();
+    }
+
+    /** Acknowledges the recovery notice (operator saw it); returns it, or null when there was none. */
+    public RecoveryNotice acknowledgeRecovery() throws SpoolException {
+        return recovery.acknowledge();
     }
 
     public Path file() {
