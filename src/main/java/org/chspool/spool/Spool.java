@@ -36,6 +36,7 @@ public final class Spool implements AutoCloseable {
     private final GroupCommitWriter writer;
     private final SpoolCounters counters = new SpoolCounters();
     private final SpoolRecovery recovery;
+    private final DiskReserve diskReserve;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong queuedRows = new AtomicLong();
     private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
@@ -48,6 +49,7 @@ public final class Spool implements AutoCloseable {
         Files.createDirectories(config.spoolDir());
         this.file = config.spoolFile();
         this.recovery = SpoolRecovery.atOpen(file, clock); // a damaged file is moved aside and its rows recovered
+        this.diskReserve = new DiskReserve(file, freeSpace);
         try {
             writerConn = SqliteConnections.writer(file, config.sync());
             SpoolSchema.ensure(writerConn);
@@ -105,6 +107,10 @@ public final class Spool implements AutoCloseable {
             return rejected(RejectReason.SPOOL_FULL, "spool holds " + Bytes.human(queued) + " of rows; "
                     + Bytes.human(queued + bytes) + " would exceed the cap of " + Bytes.human(config.spoolMaxBytes())
                     + " (CH_SPOOL_MAX_BYTES)", rows.size());
+        }
+        String diskFull = diskReserve.refusal(writer.pendingBytes() + bytes);
+        if (diskFull != null) {
+            return rejected(RejectReason.SPOOL_FULL, diskFull, rows.size());
         }
         if (!writer.reserve(rows.size(), bytes)) {
             counters.rejected(RejectReason.BUSY, rows.size());
@@ -242,6 +248,7 @@ public final class Spool implements AutoCloseable {
         closed = true;
         try {
             writer.shutdown(30_000);
+            diskReserve.close();
             reader.close();
             writerConn.close();
         } catch (InterruptedException e) {
