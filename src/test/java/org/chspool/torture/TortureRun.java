@@ -312,13 +312,13 @@ public final class TortureRun {
              Statement s = c.createStatement()) {
             long queued;
             long quarantined;
-            try (ResultSet rs = s.executeQuery("SELECT coalesce(sum(rows), 0) FROM table_stats WHERE tbl <> '" + db + ".fuzz'")) {
+            try (ResultSet rs = s.executeQuery("SELECT coalesce(sum(rows), 0) FROM table_stats WHERE tbl IN ('" + db + ".events', '" + db + ".trade_events')")) {
                 queued = rs.getLong(1);
             }
-            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM quarantine WHERE tbl <> '" + db + ".fuzz'")) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM quarantine WHERE tbl IN ('" + db + ".events', '" + db + ".trade_events')")) {
                 quarantined = rs.getLong(1);
             }
-            summary.put("rows left queued / quarantined in spool (" + name + ")", queued + " / " + quarantined);
+            summary.put("ledger rows left queued / quarantined in spool (" + name + ")", queued + " / " + quarantined);
         } catch (SQLException e) {
             summary.fail("cannot read the " + name + " spool after stop: " + e.getMessage());
         }
