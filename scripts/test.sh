@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # THE test command (see README): installs what a fresh machine lacks, then runs every test with
-# `mvn -B verify` — unit tests (surefire) and integration tests against a real ClickHouse (failsafe).
+# `mvn -B verify` — unit tests (surefire) and integration tests against a real ClickHouse (failsafe),
+# including the shortened torture run (TortureShortIT, ~3 min; the full run is scripts/torture.sh).
 # ClickHouse for the integration tests: $CH_TEST_URL if set, else the Debian clickhouse-server
 # package (installed here if missing), started by the tests themselves in a temp dir on free ports.
 set -euo pipefail

@@ -214,7 +214,9 @@ final class GroupCommitWriter {
         Transaction txn = new Transaction();
         try {
             txn.write(claimed, batchOps);
-            endTransaction("COMMIT");
+            try (Statement s = conn.createStatement()) {
+                s.execute("COMMIT"); // may fail (SQLITE_FULL writing the WAL): then nothing is acknowledged
+            }
         } catch (SQLException e) {
             endTransaction("ROLLBACK");
             if (claimed.size() + batchOps.size() > 1) {

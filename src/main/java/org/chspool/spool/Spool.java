@@ -36,6 +36,8 @@ public final class Spool implements AutoCloseable {
     private final GroupCommitWriter writer;
     private final WalCheckpointer checkpointer;
     private final SpoolCounters counters = new SpoolCounters();
+    private final SpoolRecovery recovery;
+    private final DiskReserve diskReserve;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong queuedRows = new AtomicLong();
     private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
@@ -47,6 +49,8 @@ public final class Spool implements AutoCloseable {
         this.freeSpace = freeSpace;
         Files.createDirectories(config.spoolDir());
         this.file = config.spoolFile();
+        this.recovery = SpoolRecovery.atOpen(file, clock); // a damaged file is moved aside and its rows recovered
+        this.diskReserve = new DiskReserve(file, freeSpace);
         try {
             writerConn = SqliteConnections.writer(file, config.sync());
             SpoolSchema.ensure(writerConn);
@@ -105,6 +109,10 @@ public final class Spool implements AutoCloseable {
             return rejected(RejectReason.SPOOL_FULL, "spool holds " + Bytes.human(queued) + " of rows; "
                     + Bytes.human(queued + bytes) + " would exceed the cap of " + Bytes.human(config.spoolMaxBytes())
                     + " (CH_SPOOL_MAX_BYTES)", rows.size());
+        }
+        String diskFull = diskReserve.refusal(writer.pendingBytes() + bytes);
+        if (diskFull != null) {
+            return rejected(RejectReason.SPOOL_FULL, diskFull, rows.size());
         }
         if (!writer.reserve(rows.size(), bytes)) {
             counters.rejected(RejectReason.BUSY, rows.size());
@@ -219,6 +227,16 @@ public final class Spool implements AutoCloseable {
         return queuedBytes.get();
     }
 
+    /** The unacknowledged notice of a start-up recovery of a damaged spool file (health DEGRADED), or null. */
+    public RecoveryNotice recoveryNotice() throws SpoolException {
+        return recovery.notice();
+    }
+
+    /** Acknowledges the recovery notice (operator saw it); returns it, or null when there was none. */
+    public RecoveryNotice acknowledgeRecovery() throws SpoolException {
+        return recovery.acknowledge();
+    }
+
     public Path file() {
         return file;
     }
@@ -254,6 +272,7 @@ public final class Spool implements AutoCloseable {
         try {
             writer.shutdown(30_000);
             checkpointer.close();
+            diskReserve.close();
             reader.close();
             writerConn.close();
         } catch (InterruptedException e) {

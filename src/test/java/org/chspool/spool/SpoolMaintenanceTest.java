@@ -74,7 +74,7 @@ class SpoolMaintenanceTest {
     @Test
     void vacuumIsSkippedWhenFreeSpaceIsShort() throws Exception {
         AgentConfig cfg = TestConfigs.forDir(dir, "CH_VACUUM_MIN_BYTES", "1MiB", "CH_WAL_TRUNCATE_BYTES", "0");
-        FreeSpaceProbe nearlyFull = p -> 2L << 20;
+        FreeSpaceProbe nearlyFull = p -> 32L << 20; // below VACUUM's 128 MiB margin, above the put reserve
         try (Spool spool = Spool.open(cfg, Clock.systemUTC(), nearlyFull);
              SpoolMaintenance m = new SpoolMaintenance(spool, Clock.systemUTC())) {
             fill(spool, 5000);

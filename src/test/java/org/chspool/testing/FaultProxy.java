@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@value #CUT_BODY_BYTES} bytes of its body, then closes both sides: the server never sees
  *       a complete request;
  *   <li>{@link Mode#CUT_AFTER_RESPONSE} forwards the whole request, lets the server answer, then
- *       drops the answer and closes both sides: "committed but the response was lost".
+ *       drops the answer and closes both sides: "committed but the response was lost";
+ *   <li>{@link Mode#HTTP_503} answers the next request chunk itself with {@code 503 Service Unavailable}
+ *       and closes both sides; the server sees nothing of the request.
  * </ul>
  * {@link #faultsInjected()} counts refused connections, cuts and delayed response chunks.
  *
@@ -36,7 +38,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FaultProxy implements AutoCloseable {
     /** What the proxy does to traffic; see the class comment. */
-    public enum Mode { PASS, REFUSE, DELAY, CUT_MID_REQUEST, CUT_AFTER_RESPONSE, CUT_AFTER_INSERT_RESPONSE }
+    public enum Mode { PASS, REFUSE, DELAY, CUT_MID_REQUEST, CUT_AFTER_RESPONSE, CUT_AFTER_INSERT_RESPONSE, HTTP_503 }
+
+    /** What {@link Mode#HTTP_503} answers to every request, without forwarding anything. */
+    static final byte[] RESPONSE_503 = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+            + "Content-Length: 32\r\nConnection: close\r\n\r\nfault proxy: service unavailable")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** Body bytes forwarded before a {@link Mode#CUT_MID_REQUEST} cut. */
     public static final int CUT_BODY_BYTES = 16;
@@ -116,6 +123,11 @@ public final class FaultProxy implements AutoCloseable {
         mode = Mode.CUT_AFTER_RESPONSE;
     }
 
+    /** Answers requests with HTTP 503 itself (an overloaded or restarting server behind a balancer). */
+    public void http503() {
+        mode = Mode.HTTP_503;
+    }
+
     /** Connections accepted so far. */
     public long connections() {
         return connections.get();
@@ -187,6 +199,13 @@ public final class FaultProxy implements AutoCloseable {
                 Mode m = mode;
                 if (m == Mode.REFUSE) {
                     cut(client, server);
+                    return;
+                }
+                if (m == Mode.HTTP_503) {
+                    faults.incrementAndGet();
+                    client.getOutputStream().write(RESPONSE_503);
+                    client.getOutputStream().flush();
+                    release(client, server);
                     return;
                 }
                 if (!sawInsert.get() && new String(buf, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The full torture run (docs/reliability.md): the real agent (child JVM, -Xmx128m) against a real
+# ClickHouse behind a fault proxy, with 8 clients streaming: 50 kill -9 cycles, 3 min of proxy faults
+# (refuse / delay / cut mid-request / HTTP 503 / cut after response), 30000 hostile protocol lines, a
+# spool on a small tmpfs that fills up (root only; skipped with a message otherwise), and damaged spool
+# files at start. Prints the summary table; exit status 0 only if every invariant held.
+# The shortened form runs in `mvn verify` (TortureShortIT), hence in scripts/test.sh.
+#   scripts/torture.sh            full run
+#   scripts/torture.sh --short    the shortened form, from the command line
+# ClickHouse: $CH_TEST_URL if set, else the installed clickhouse-server started in a temp dir.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:---full}"
+mvn -B -q -ntp -DskipTests package
+exec java -cp "target/classes:target/test-classes:target/lib/*" org.chspool.torture.TortureRun "$mode"

@@ -1,0 +1,90 @@
+package org.chspool.spool;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Keeps enough free disk for the spool to shrink again: new rows are refused while the free space on
+ * the spool's filesystem is below a reserve, so that the replayer's deletes and SQLite's checkpoints
+ * (which copy WAL pages into the main file, growing it by up to the WAL's size) can always be written.
+ * Without it a full disk can leave every page in the WAL with no room to checkpoint: nothing can be
+ * deleted any more, and each delivered batch is sent again and again.
+ *
+ * <p>Space = free bytes on the filesystem + free pages inside the spool file (new rows reuse those
+ * first, so deleting delivered rows makes room again without a VACUUM). Reserve =
+ * {@link #MIN_RESERVE_BYTES} + the current WAL size + twice the bytes about to be written.
+ * The free space is probed at most every {@link #PROBE_INTERVAL_NANOS} (a statfs call), so the check is
+ * cheap on the put path. Thread-safe (lock-free; a stale probe only shifts the limit by a few KiB).
+ */
+final class DiskReserve {
+    static final long MIN_RESERVE_BYTES = 1L << 20;
+    static final long PROBE_INTERVAL_NANOS = 20_000_000L;
+
+    private final Path file;
+    private final FreeSpaceProbe probe;
+    private final AtomicLong probedAt = new AtomicLong(System.nanoTime() - PROBE_INTERVAL_NANOS - 1);
+    private volatile long free = Long.MAX_VALUE;
+    private volatile long wal;
+    private Connection pages; // guarded by the probedAt CAS: one prober at a time
+
+    DiskReserve(Path file, FreeSpaceProbe probe) {
+        this.file = file;
+        this.probe = probe;
+    }
+
+    /** Free pages inside the file (reused by new rows before the file grows), in bytes; 0 if unknown. */
+    private long freePagesBytes() {
+        try {
+            if (pages == null) {
+                pages = SqliteConnections.readOnly(file, 100);
+            }
+            try (Statement s = pages.createStatement();
+                 ResultSet a = s.executeQuery("PRAGMA freelist_count")) {
+                long n = a.next() ? a.getLong(1) : 0;
+                try (ResultSet b = s.executeQuery("PRAGMA page_size")) {
+                    return n * (b.next() ? b.getLong(1) : 0);
+                }
+            }
+        } catch (SQLException e) {
+            return 0;
+        }
+    }
+
+    void close() {
+        try {
+            if (pages != null) {
+                pages.close();
+            }
+        } catch (SQLException e) {
+            // read-only; nothing to lose
+        }
+    }
+
+    /** Null when {@code bytes} more may be written, else why not (for a spool_full refusal). */
+    String refusal(long bytes) {
+        long now = System.nanoTime();
+        long last = probedAt.get();
+        if (now - last > PROBE_INTERVAL_NANOS && probedAt.compareAndSet(last, now)) {
+            try {
+                free = probe.freeBytes(file.getParent()) + freePagesBytes();
+                Path walFile = file.resolveSibling(file.getFileName() + "-wal");
+                wal = Files.exists(walFile) ? Files.size(walFile) : 0;
+            } catch (IOException e) {
+                free = Long.MAX_VALUE; // unknown: let SQLite report a real failure
+            }
+        }
+        long reserve = MIN_RESERVE_BYTES + wal + 2 * bytes;
+        if (free >= reserve) {
+            return null;
+        }
+        return "disk nearly full: " + Bytes.human(free) + " free on " + file.getParent() + "; the spool keeps "
+                + Bytes.human(reserve) + " free so that delivered rows can still be deleted (WAL "
+                + Bytes.human(wal) + "); retry once rows are delivered or space is freed";
+    }
+}
