@@ -34,7 +34,6 @@ public final class Spool implements AutoCloseable {
     private final Connection writerConn;
     private final SpoolReader reader;
     private final GroupCommitWriter writer;
-    private final WalCheckpointer checkpointer;
     private final SpoolCounters counters = new SpoolCounters();
     private final SpoolRecovery recovery;
     private final DiskReserve diskReserve;
@@ -61,7 +60,6 @@ public final class Spool implements AutoCloseable {
                 queuedBytes.set(rs.getLong(2));
             }
             reader = new SpoolReader(SqliteConnections.reader(file, config.sync()));
-            checkpointer = new WalCheckpointer(file, config.sync());
         } catch (SQLException e) {
             throw new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
         }
@@ -197,7 +195,6 @@ public final class Spool implements AutoCloseable {
     }
 
     private void committed(Map<String, long[]> deltas, boolean appended) {
-        checkpointer.committed();
         for (long[] d : deltas.values()) {
             queuedRows.addAndGet(d[0]);
             queuedBytes.addAndGet(d[1]);
@@ -249,6 +246,11 @@ public final class Spool implements AutoCloseable {
         return freeSpace;
     }
 
+    /** The spool's wall clock (injectable for tests). */
+    public Instant now() {
+        return clock.instant();
+    }
+
     public long nowMicros() {
         Instant now = clock.instant();
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
@@ -271,7 +273,6 @@ public final class Spool implements AutoCloseable {
         closed = true;
         try {
             writer.shutdown(30_000);
-            checkpointer.close();
             diskReserve.close();
             reader.close();
             writerConn.close();

@@ -16,14 +16,9 @@ import org.sqlite.SQLiteConfig;
 public final class SqliteConnections {
     private SqliteConnections() {}
 
-    /** The writer's connection: no automatic checkpoint inside its commits ({@link WalCheckpointer} does it). */
     static Connection writer(Path file, AgentConfig.Sync sync) throws SQLException {
         SQLiteConfig c = base(sync, 5_000);
-        Connection conn = open(file, c);
-        try (java.sql.Statement s = conn.createStatement()) {
-            s.execute("PRAGMA wal_autocheckpoint = 0");
-        }
-        return conn;
+        return open(file, c);
     }
 
     static Connection reader(Path file, AgentConfig.Sync sync) throws SQLException {
