@@ -67,11 +67,8 @@ public final class SpoolAgent implements AutoCloseable {
             this.replayer = Replayer.create(spool, config, () -> new ClickHouseSink(sinkConfig));
             this.ingest = new SocketServer(config, spool);
             this.http = config.httpListen() == null ? null : new HttpInsertServer(config, spool);
-            logStart(sinkConfig);
             replayer.start();
             ingest.start();
-            log.info("accepting rows: socket={} tcp={}", ingest.socketPath() == null ? "off" : ingest.socketPath(),
-                    ingest.tcpPort() < 0 ? "off" : config.listen().host() + ":" + ingest.tcpPort());
             if (http != null) {
                 http.start();
             }
@@ -79,6 +76,11 @@ public final class SpoolAgent implements AutoCloseable {
                     .withIngest(ingest::counters)
                     .withHttp(() -> http == null ? null : http.counters())
                     .withServer(this::serverCapabilities));
+            log.info("accepting rows: socket={} tcp={} http={}", ingest.socketPath() == null ? "off" : ingest.socketPath(),
+                    ingest.tcpPort() < 0 ? "off" : config.listen().host() + ":" + ingest.tcpPort(),
+                    http == null ? "off" : config.httpListen().host() + ":" + http.port());
+            // Last: the probe may wait up to CH_SOCKET_TIMEOUT_MS for a hung server; rows are accepted meanwhile.
+            logStart(sinkConfig);
         } catch (IOException | RuntimeException e) {
             closeQuietly();
             throw e;

@@ -210,8 +210,10 @@ final class BatchDelivery implements AutoCloseable {
             }
             return;
         }
-        // Retry later. Rows past their attempts or age go to the quarantine; they are the oldest, a prefix.
-        int expired = expiredPrefix(batch);
+        // Retry later. Rows past their attempts or age go to the quarantine (they are the oldest, a prefix)
+        // — but only when ClickHouse answered: an outage (refused, reset, timed out) is not the rows'
+        // fault, and quarantining during one would stop delivery of healthy rows.
+        int expired = f.isTransport() ? 0 : expiredPrefix(batch);
         if (expired > 0) {
             String reason = batch.attempts()[0] + 1 >= settings.maxAttempts()
                     ? "failed " + settings.maxAttempts() + " attempts" : "older than " + settings.maxAge();
@@ -229,7 +231,7 @@ final class BatchDelivery implements AutoCloseable {
         st.lastErrorAtMillis = System.currentTimeMillis();
         st.retryFirstId = batch.ids()[0];
         st.retryLastId = batch.ids()[batch.size() - 1];
-        await(spool.recordFailure(batch, f.summary(), Instant.now().plusNanos(delay)));
+        await(spool.recordFailure(batch, f.summary(), spool.now().plusNanos(delay)));
         logFailure(st, batch, f, delay);
     }
 

@@ -212,6 +212,28 @@ class ReplayerIT {
     }
 
     @Test
+    void anOutageNeverQuarantinesRowsHoweverManyAttemptsFail() throws Exception {
+        try (FaultProxy proxy = FaultProxy.inFrontOf(ch)) {
+            proxy.refuse();
+            put("a", 0, 5);
+            ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 2, Duration.ofDays(1),
+                    Duration.ofMillis(1), Duration.ofMillis(1), 1);
+            Replayer r = replayer(proxy.url(), s, false);
+            for (int i = 0; i < 5; i++) {
+                Thread.sleep(5);
+                r.runOnce();
+            }
+            assertEquals(5, spool.queuedRows(), "no answer from ClickHouse is not the rows' fault");
+            assertTrue(headAttempts() >= 5, "attempts are still recorded: " + headAttempts());
+            assertEquals(0, r.counters().quarantinedRows());
+            proxy.pass();
+            Thread.sleep(5);
+            r.runOnce();
+            assertEquals(5, ch.count(db + ".a"));
+        }
+    }
+
+    @Test
     void retryableFailuresQuarantineRowsAfterMaxAttempts() throws Exception {
         put("gone", 0, 5);
         ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 3, Duration.ofDays(1), Duration.ofMillis(1),
