@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
  * <li>{@code GET /healthz} — 200 {@code OK}, or 503 with the verdict and its reasons, one per line</li>
  * <li>{@code POST /flush} — makes every table due now; 202 with the queued row count</li>
  * <li>{@code POST /maintain} — runs spool maintenance now and returns its result</li>
+ * <li>{@code POST /recovery/ack} — acknowledges a damaged-spool recovery notice (clears that DEGRADED reason)</li>
  * <li>{@code GET /quarantine}, {@code POST /quarantine/retry}, {@code POST /quarantine/purge} — see
  * {@link QuarantineHandlers}</li>
  * </ul>
@@ -48,6 +49,8 @@ final class AdminHandlers {
                 case "/healthz" -> get(method) ? healthz() : notAllowed("GET");
                 case "/flush" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden() : flush();
                 case "/maintain" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden() : maintain();
+                case "/recovery/ack" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden()
+                        : acknowledgeRecovery();
                 case "/quarantine" -> get(method) ? quarantine.list(rawPath) : notAllowed("GET");
                 case "/quarantine/retry" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden()
                         : quarantine.retry(rawPath);
@@ -82,6 +85,15 @@ final class AdminHandlers {
         body.put("ok", true);
         body.put("queuedRows", src.spool().queuedRows());
         return json(202, body);
+    }
+
+    private AdminResponse acknowledgeRecovery() throws Exception {
+        org.chspool.spool.RecoveryNotice notice = src.spool().recoveryNotice();
+        if (notice == null) {
+            return json(200, Map.of("ok", true, "acknowledged", false, "message", "nothing to acknowledge"));
+        }
+        src.spool().acknowledgeRecovery();
+        return json(200, Map.of("ok", true, "acknowledged", true, "message", notice.summary()));
     }
 
     private AdminResponse maintain() throws JsonProcessingException {

@@ -11,7 +11,8 @@ import org.chspool.spool.Bytes;
  * <li>DOWN — ClickHouse has answered no request for longer than {@link HealthPolicy#downAfter()}.</li>
  * <li>DEGRADED — any of: rows in the quarantine; a table's oldest row at least {@code CH_ALERT_AGE_S}
  * old; queued bytes at or above 90% of {@code CH_SPOOL_MAX_BYTES}; free disk below
- * {@code CH_VACUUM_MIN_FREE_BYTES}.</li>
+ * {@code CH_VACUUM_MIN_FREE_BYTES}; the spool file was damaged at start and recovered, until an
+ * operator acknowledges it ({@code spoolctl recover --ack}).</li>
  * <li>OK — otherwise (delivering, or idle).</li>
  * </ul>
  * Every condition that holds is listed as a reason, with its numbers, the most serious first.
@@ -31,8 +32,18 @@ public final class HealthCheck {
 
     public static Health evaluate(HealthPolicy p, StatusReport.ClickHouse ch, List<StatusReport.Table> tables,
                                   StatusReport.Totals totals) {
+        return evaluate(p, ch, tables, totals, null);
+    }
+
+    /** @param recovery the unacknowledged damaged-spool notice's summary, or null */
+    public static Health evaluate(HealthPolicy p, StatusReport.ClickHouse ch, List<StatusReport.Table> tables,
+                                  StatusReport.Totals totals, String recovery) {
         Verdict v = Verdict.OK;
         List<String> reasons = new ArrayList<>();
+        if (recovery != null) {
+            v = Verdict.DEGRADED;
+            reasons.add("spoolctl recover --ack once seen: " + recovery);
+        }
         if (ch != null && !ch.reachable() && ch.downForSeconds() >= p.downAfter().toMillis() / 1000.0) {
             v = Verdict.DOWN;
             reasons.add(String.format(Locale.ROOT, "ClickHouse unreachable for %s (limit %s)%s",

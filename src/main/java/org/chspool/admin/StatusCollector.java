@@ -54,7 +54,7 @@ public final class StatusCollector {
         rates.record(nanoTime.getAsLong(), delivered(src.replayer().tableStatus()));
     }
 
-    public StatusReport collect() throws SQLException {
+    public StatusReport collect() throws SQLException, org.chspool.spool.SpoolException {
         AgentConfig config = src.config();
         Spool spool = src.spool();
         long nowUs = micros(clock);
@@ -88,7 +88,9 @@ public final class StatusCollector {
                 size(walOf(spool.file())), freeBytes(spool), spool.counters().rowsAccepted(), rc.deliveredRows(),
                 totalRate, quarantinedTotal, rejected);
         StatusReport.ClickHouse ch = clickHouse(config, src.replayer().health(), src.server().get(), nowNanos);
-        HealthCheck.Health health = HealthCheck.evaluate(policy, ch, tables, totals);
+        org.chspool.spool.RecoveryNotice recovery = src.spool().recoveryNotice();
+        HealthCheck.Health health = HealthCheck.evaluate(policy, ch, tables, totals,
+                recovery == null ? null : recovery.summary());
         MaintenanceResult m = src.maintenance().last();
         return new StatusReport(config.namespace(), Version.get(), StatusReport.RUNNING,
                 src.uptimeNanos().getAsLong() / 1e9, health.verdict(), health.reasons(), ch, tables, totals,

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "spoolctl", mixinStandardHelpOptions = true, versionProvider = SpoolCtl.VersionProvider.class,
         description = "Operate a chspool agent: status, put rows, flush, maintenance, quarantine.",
         subcommands = {StatusCommand.class, PutCommand.class, FlushCommand.class, MaintainCommand.class,
-                QuarantineCommand.class,
+                QuarantineCommand.class, RecoverCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Target an agent with --namespace NAME (systemd layout), --spool-dir DIR or --admin URL.", "",
                 "Examples:",
