@@ -72,7 +72,16 @@ public final class DedupeProbe {
         for (List<KeyValue> k : keys) {
             firsts.add(literal(k.get(0)));
         }
-        sql.append(String.join(", ", firsts)).append(") AND (");
+        sql.append(String.join(", ", firsts)).append(") AND ");
+        if (columns.size() == 1) {
+            // one key column: a plain IN list (a 1-tuple on the right would not match a scalar on the left)
+            sql.append("toString(").append(ident(columns.get(0))).append(") IN (");
+            for (int r = 0; r < keys.size(); r++) {
+                sql.append(r == 0 ? "" : ", ").append(stringLiteral(keys.get(r).get(0).text()));
+            }
+            return sql.append(") FORMAT TabSeparated").toString();
+        }
+        sql.append('(');
         for (int i = 0; i < columns.size(); i++) {
             sql.append(i == 0 ? "" : ", ").append("toString(").append(ident(columns.get(i))).append(')');
         }
@@ -83,8 +92,7 @@ public final class DedupeProbe {
             for (int i = 0; i < k.size(); i++) {
                 sql.append(i == 0 ? "" : ", ").append(stringLiteral(k.get(i).text()));
             }
-            // a 1-tuple needs a trailing comma to stay a tuple
-            sql.append(k.size() == 1 ? ",)" : ")");
+            sql.append(')');
         }
         return sql.append(") FORMAT TabSeparated").toString();
     }

@@ -139,6 +139,29 @@ class DedupeIT {
     }
 
     @Test
+    void aSingleKeyColumnDedupesToo() throws Exception {
+        ch.exec("CREATE TABLE " + db + ".fills (fill_id String, qty UInt32) ENGINE = MergeTree ORDER BY fill_id");
+        ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 1000, Duration.ofDays(1),
+                Duration.ofMillis(1), Duration.ofMillis(1), 1);
+        ClickHouseSink sink = new ClickHouseSink(ClickHouseSinkConfig.of(ch.url(), ch.user(), ch.password()));
+        Replayer r = new Replayer(spool, s, List.of(sink), System::nanoTime, () -> 0.5,
+                new DedupeKeys(Map.of("fills", List.of("fill_id"))));
+        closeLast.add(r);
+        TableName fills = TableName.ofStored(db + ".fills");
+        List<byte[]> rows = new ArrayList<>();
+        for (int i = 0; i < 300; i++) { // more than one probe chunk
+            rows.add(("{\"fill_id\":\"F" + i + "\",\"qty\":" + i + "}").getBytes(StandardCharsets.UTF_8));
+        }
+        spool.appendAll(fills, rows).get();
+        r.runOnce();
+        spool.appendAll(fills, rows).get();
+        r.runOnce();
+        assertEquals(0, spool.queuedRows());
+        assertEquals(300, ch.count(db + ".fills"));
+        assertEquals(300, r.counters().dedupedRows());
+    }
+
+    @Test
     void whenTheProbeFailsTheBatchIsHeldBackNotInsertedBlindly() throws Exception {
         ch.exec("CREATE TABLE " + db + ".fills (fill_id String, qty UInt32) ENGINE = MergeTree ORDER BY fill_id");
         ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 1000, Duration.ofDays(1),
