@@ -53,12 +53,16 @@ class DedupeIT {
     }
 
     private Replayer replayer(String url) {
+        return replayer(url, Map.of("trade_events", List.of("trade_id", "ts")), Duration.ofMillis(1));
+    }
+
+    /** A replayer stepped by hand: flush at once, one sender, the given dedupe keys and backoff. */
+    private Replayer replayer(String url, Map<String, List<String>> keys, Duration backoff) {
         ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 1000, Duration.ofDays(1),
-                Duration.ofMillis(1), Duration.ofMillis(1), 1);
+                backoff, backoff, 1);
         ClickHouseSink sink = new ClickHouseSink(ClickHouseSinkConfig.of(url, ch.user(), ch.password())
                 .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)));
-        Replayer r = new Replayer(spool, s, List.of(sink), System::nanoTime, () -> 0.5,
-                new DedupeKeys(Map.of("trade_events", List.of("trade_id", "ts"))));
+        Replayer r = new Replayer(spool, s, List.of(sink), System::nanoTime, () -> 0.5, new DedupeKeys(keys));
         closeLast.add(r);
         return r;
     }
@@ -141,12 +145,7 @@ class DedupeIT {
     @Test
     void aSingleKeyColumnDedupesToo() throws Exception {
         ch.exec("CREATE TABLE " + db + ".fills (fill_id String, qty UInt32) ENGINE = MergeTree ORDER BY fill_id");
-        ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 1000, Duration.ofDays(1),
-                Duration.ofMillis(1), Duration.ofMillis(1), 1);
-        ClickHouseSink sink = new ClickHouseSink(ClickHouseSinkConfig.of(ch.url(), ch.user(), ch.password()));
-        Replayer r = new Replayer(spool, s, List.of(sink), System::nanoTime, () -> 0.5,
-                new DedupeKeys(Map.of("fills", List.of("fill_id"))));
-        closeLast.add(r);
+        Replayer r = replayer(ch.url(), Map.of("fills", List.of("fill_id")), Duration.ofMillis(1));
         TableName fills = TableName.ofStored(db + ".fills");
         List<byte[]> rows = new ArrayList<>();
         for (int i = 0; i < 300; i++) { // more than one probe chunk
@@ -164,13 +163,8 @@ class DedupeIT {
     @Test
     void whenTheProbeFailsTheBatchIsHeldBackNotInsertedBlindly() throws Exception {
         ch.exec("CREATE TABLE " + db + ".fills (fill_id String, qty UInt32) ENGINE = MergeTree ORDER BY fill_id");
-        ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 1000, Duration.ofDays(1),
-                Duration.ofMinutes(1), Duration.ofMinutes(1), 1);
-        ClickHouseSink sink = new ClickHouseSink(ClickHouseSinkConfig.of(ch.url(), ch.user(), ch.password()));
         // misconfigured key column: the probe query fails
-        Replayer r = new Replayer(spool, s, List.of(sink), System::nanoTime, () -> 0.5,
-                new DedupeKeys(Map.of("fills", List.of("no_such_column"))));
-        closeLast.add(r);
+        Replayer r = replayer(ch.url(), Map.of("fills", List.of("no_such_column")), Duration.ofMinutes(1));
         TableName fills = TableName.ofStored(db + ".fills");
         spool.append(fills, "{\"fill_id\":\"F1\",\"qty\":3,\"no_such_column\":\"k\"}".getBytes(StandardCharsets.UTF_8)).get();
         r.runOnce();
