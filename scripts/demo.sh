@@ -18,7 +18,9 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
 fi
 echo "demo: building" >&2
-mvn -B -q -ntp -DskipTests package test-compile
+build_log="$(mktemp)"
+mvn -B -q -ntp -DskipTests package test-compile >"$build_log" 2>&1 || { cat "$build_log"; exit 1; }
+rm -f "$build_log"
 
 work="$(mktemp -d)"; pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -40,7 +42,8 @@ CH_URL="$CH_URL" CH_SPOOL_DIR="$work/spool" CH_LISTEN=127.0.0.1:0 CH_ADMIN_LISTE
 pids+=($!)
 for _ in $(seq 1 100); do [ -S "$work/spool/put.sock" ] && break; sleep 0.1; done
 [ -S "$work/spool/put.sock" ] || { echo "demo: agent did not start:"; cat "$work/agent.log"; exit 1; }
-grep -m1 "started" "$work/agent.log" >&2 || true
+for _ in $(seq 1 100); do grep -q " started: " "$work/agent.log" && break; sleep 0.1; done
+grep -m1 " started: " "$work/agent.log" >&2 || true
 
 echo "demo: putting $rows rows through $work/spool/put.sock" >&2
 answers="$(for i in $(seq 1 "$rows"); do
