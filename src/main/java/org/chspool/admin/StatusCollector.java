@@ -3,8 +3,6 @@ package org.chspool.admin;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -23,6 +21,7 @@ import org.chspool.replay.TableReplayStatus;
 import org.chspool.spool.MaintenanceResult;
 import org.chspool.spool.RejectReason;
 import org.chspool.spool.Spool;
+import org.chspool.spool.SpoolFiles;
 import org.chspool.spool.TableBacklog;
 
 /**
@@ -84,8 +83,8 @@ public final class StatusCollector {
         ReplayCounters rc = src.replayer().counters();
         Map<String, Long> rejected = rejectedByCode(spool.counters().rejectedRows());
         StatusReport.Totals totals = new StatusReport.Totals(spool.file().toAbsolutePath().toString(),
-                spool.queuedRows(), spool.queuedBytes(), config.spoolMaxBytes(), size(spool.file()),
-                size(walOf(spool.file())), freeBytes(spool), spool.counters().rowsAccepted(), rc.deliveredRows(),
+                spool.queuedRows(), spool.queuedBytes(), config.spoolMaxBytes(), SpoolFiles.sizeOrZero(spool.file()),
+                SpoolFiles.sizeOrZero(SpoolFiles.walOf(spool.file())), freeBytes(spool), spool.counters().rowsAccepted(), rc.deliveredRows(),
                 totalRate, quarantinedTotal, rejected);
         StatusReport.ClickHouse ch = clickHouse(config, src.replayer().health(), src.server().get(), nowNanos);
         org.chspool.spool.RecoveryNotice recovery = src.spool().recoveryNotice();
@@ -140,18 +139,6 @@ public final class StatusCollector {
         }
         String one = error.replaceAll("\\s+", " ").strip();
         return one.length() <= MAX_ERROR_CHARS ? one : one.substring(0, MAX_ERROR_CHARS - 1) + "…";
-    }
-
-    static Path walOf(Path file) {
-        return file.resolveSibling(file.getFileName() + "-wal");
-    }
-
-    static long size(Path p) {
-        try {
-            return Files.exists(p) ? Files.size(p) : 0;
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     private static long freeBytes(Spool spool) {

@@ -16,6 +16,8 @@ import org.chspool.Version;
 import org.chspool.admin.StatusCollector;
 import org.chspool.admin.StatusReport;
 import org.chspool.admin.Verdict;
+import org.chspool.spool.FreeSpaceProbe;
+import org.chspool.spool.SpoolFiles;
 import org.chspool.spool.SpoolReader;
 import org.chspool.spool.SqliteConnections;
 import org.chspool.spool.TableBacklog;
@@ -57,24 +59,16 @@ final class OfflineStatus {
             }
             long q = quarantined.values().stream().mapToLong(Long::longValue).sum();
             Path abs = spoolFile.toAbsolutePath();
-            StatusReport.Totals totals = new StatusReport.Totals(abs.toString(), rows, bytes, 0, size(abs),
-                    size(abs.resolveSibling(abs.getFileName() + "-wal")), free(abs), 0, 0, 0, q, null);
+            StatusReport.Totals totals = new StatusReport.Totals(abs.toString(), rows, bytes, 0, SpoolFiles.sizeOrZero(abs),
+                    SpoolFiles.sizeOrZero(SpoolFiles.walOf(abs)), free(abs), 0, 0, 0, q, null);
             return new StatusReport(null, Version.get(), StatusReport.NOT_RUNNING, null, Verdict.DOWN,
                     List.of("agent not running: " + why), null, tables, totals, null);
         }
     }
 
-    private static long size(Path p) {
-        try {
-            return Files.exists(p) ? Files.size(p) : 0;
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
     private static long free(Path p) {
         try {
-            return Files.getFileStore(p).getUsableSpace();
+            return FreeSpaceProbe.FILESYSTEM.freeBytes(p);
         } catch (IOException e) {
             return -1;
         }

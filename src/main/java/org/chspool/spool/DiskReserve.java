@@ -1,7 +1,6 @@
 package org.chspool.spool;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -73,8 +72,7 @@ final class DiskReserve {
         if (now - last > PROBE_INTERVAL_NANOS && probedAt.compareAndSet(last, now)) {
             try {
                 free = probe.freeBytes(file.getParent()) + freePagesBytes();
-                Path walFile = file.resolveSibling(file.getFileName() + "-wal");
-                wal = Files.exists(walFile) ? Files.size(walFile) : 0;
+                wal = SpoolFiles.sizeOrZero(SpoolFiles.walOf(file));
             } catch (IOException e) {
                 free = Long.MAX_VALUE; // unknown: let SQLite report a real failure
             }

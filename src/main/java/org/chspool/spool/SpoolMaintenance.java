@@ -1,7 +1,6 @@
 package org.chspool.spool;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -36,7 +35,7 @@ public final class SpoolMaintenance implements AutoCloseable {
     public SpoolMaintenance(Spool spool, Clock clock) throws SpoolException {
         this.config = spool.config();
         this.file = spool.file();
-        this.wal = file.resolveSibling(file.getFileName() + "-wal");
+        this.wal = SpoolFiles.walOf(file);
         this.freeSpace = spool.freeSpaceProbe();
         this.clock = clock;
         try {
@@ -52,8 +51,8 @@ public final class SpoolMaintenance implements AutoCloseable {
     }
 
     public synchronized MaintenanceResult runOnce() {
-        long fileBefore = size(file);
-        long walBefore = size(wal);
+        long fileBefore = SpoolFiles.sizeOrZero(file);
+        long walBefore = SpoolFiles.sizeOrZero(wal);
         boolean checkpointed = false;
         boolean vacuumed = false;
         String note;
@@ -77,8 +76,8 @@ public final class SpoolMaintenance implements AutoCloseable {
             note = "maintenance failed";
             log.warn("spool maintenance failed: {}", e.getMessage());
         }
-        MaintenanceResult r = new MaintenanceResult(clock.instant(), checkpointed, vacuumed, fileBefore, size(file),
-                walBefore, size(wal), note, error);
+        MaintenanceResult r = new MaintenanceResult(clock.instant(), checkpointed, vacuumed, fileBefore,
+                SpoolFiles.sizeOrZero(file), walBefore, SpoolFiles.sizeOrZero(wal), note, error);
         last = r;
         log.info("spool maintenance: {}", r.summary());
         return r;
@@ -109,13 +108,6 @@ public final class SpoolMaintenance implements AutoCloseable {
         return null;
     }
 
-    static long size(Path p) {
-        try {
-            return Files.exists(p) ? Files.size(p) : 0;
-        } catch (IOException e) {
-            return 0;
-        }
-    }
 
     @Override
     public void close() throws SQLException {
