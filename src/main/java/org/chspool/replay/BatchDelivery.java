@@ -180,7 +180,7 @@ final class BatchDelivery implements AutoCloseable {
             return;
         }
         long t1 = nanoTime.getAsLong();
-        health.succeeded(t1, sink.capabilities());
+        health.succeeded(sink.capabilities());
         counters.insertSeconds.observe((t1 - t0) / 1e9);
         counters.batchRows.observe(batch.size());
         p.deletes.add(spool.delete(batch));

@@ -7,16 +7,14 @@ import org.chspool.clickhouse.InsertFailure;
  * failures only; an answered error means the server is up) and the last error. Thread-safe.
  */
 public final class ServerHealth {
-    private volatile long lastSuccessNanos;
     private volatile long downSinceNanos = -1;
     private volatile String lastError;
     private volatile org.chspool.clickhouse.ServerCapabilities capabilities;
 
-    void succeeded(long nowNanos, org.chspool.clickhouse.ServerCapabilities caps) {
+    void succeeded(org.chspool.clickhouse.ServerCapabilities caps) {
         if (caps != null) {
             capabilities = caps;
         }
-        lastSuccessNanos = nowNanos;
         downSinceNanos = -1;
     }
 
@@ -38,10 +36,6 @@ public final class ServerHealth {
 
     public boolean reachable() {
         return downSinceNanos < 0;
-    }
-
-    public long lastSuccessNanos() {
-        return lastSuccessNanos;
     }
 
     /** What the latest probe of a sender learned about the server; null before the first delivery. */

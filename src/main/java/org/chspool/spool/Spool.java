@@ -132,11 +132,7 @@ public final class Spool implements AutoCloseable {
 
     /** Deletes rows ClickHouse accepted. {@code batch} must come from {@link SpoolReader#oldest} (or a slice). */
     public CompletableFuture<Integer> delete(SpoolBatch batch) {
-        return writer.submitOp(new SpoolOps.Delete(batch.table().qualified(), batch.ids(), batch.bytes())).future
-                .thenApply(n -> {
-                    counters.rowsDeleted.add(n);
-                    return n;
-                });
+        return writer.submitOp(new SpoolOps.Delete(batch.table().qualified(), batch.ids(), batch.bytes())).future;
     }
 
     /** Records a failed delivery attempt on the batch's rows. */

@@ -46,16 +46,4 @@ public record SpoolBatch(TableName table, long[] ids, List<byte[]> payloads, int
         }
         return new SpoolBatch(table, i2, p2, a2, c2, b);
     }
-
-    public int maxAttempts() {
-        int m = 0;
-        for (int a : attempts) {
-            m = Math.max(m, a);
-        }
-        return m;
-    }
-
-    public long oldestCreatedUs() {
-        return createdUs.length == 0 ? 0 : createdUs[0];
-    }
 }

@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.LongAdder;
 public final class SpoolCounters {
     final LongAdder rowsAccepted = new LongAdder();
     final LongAdder commits = new LongAdder();
-    final LongAdder rowsDeleted = new LongAdder();
     final LongAdder rowsQuarantined = new LongAdder();
     private final EnumMap<RejectReason, LongAdder> rejectedRows = new EnumMap<>(RejectReason.class);
 
@@ -32,10 +31,6 @@ public final class SpoolCounters {
     /** Transactions committed by the group-commit writer. */
     public long commits() {
         return commits.sum();
-    }
-
-    public long rowsDeleted() {
-        return rowsDeleted.sum();
     }
 
     public long rowsQuarantined() {
