@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Capabilities.</b> Before the first insert, and again after any failure where no answer
  * came back (the server may have been replaced), the sink probes the server
  * ({@code SELECT version()}, {@code SELECT name FROM system.settings}) and only ever sends
- * optional settings the server knows: {@code async_insert=1, wait_for_async_insert=1} and
- * {@code insert_deduplication_token}. Always sent: {@code date_time_input_format=best_effort}
+ * optional settings the server knows: {@code async_insert=0} (never asynchronous: it would merge our
+ * block with others and skip deduplication), {@code insert_distributed_sync=1} (or its newer name
+ * {@code distributed_foreground_insert}) so a Distributed table accepts only what reached the shards,
+ * and {@code insert_deduplication_token}. Always sent: {@code date_time_input_format=best_effort}
  * and {@code input_format_skip_unknown_fields}, both known since long before 18.16.
  *
  * <p><b>client-v2 against old servers (verified with 18.16).</b> Its typed query API asks for
@@ -152,8 +154,17 @@ public final class ClickHouseSink implements AutoCloseable {
         InsertSettings s = new InsertSettings()
                 .serverSetting("date_time_input_format", "best_effort")
                 .serverSetting("input_format_skip_unknown_fields", config.skipUnknownFields() ? "1" : "0");
-        if (caps.supportsAsyncInsert()) {
-            s.serverSetting("async_insert", "1").serverSetting("wait_for_async_insert", "1");
+        if (caps.supports("async_insert")) {
+            // Explicitly off (26.2+ turns it on by default): the agent batches already, an asynchronous
+            // insert merges our block with other clients' rows and skips block deduplication, so a
+            // retried batch could no longer be recognised.
+            s.serverSetting("async_insert", "0");
+        }
+        String distributedSync = caps.distributedSyncSetting();
+        if (distributedSync != null) {
+            // For a Distributed target, "accepted" must mean stored on the shards, not queued on one node's
+            // disk for later forwarding. Ignored by every other engine.
+            s.serverSetting(distributedSync, "1");
         }
         if (insertToken != null && caps.supportsInsertDeduplicationToken()) {
             s.serverSetting("insert_deduplication_token", insertToken);

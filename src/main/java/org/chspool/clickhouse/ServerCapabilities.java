@@ -46,6 +46,18 @@ public record ServerCapabilities(String version, int major, int minor, Set<Strin
         return supports("async_insert") && supports("wait_for_async_insert");
     }
 
+    /**
+     * The setting that makes an insert into a {@code Distributed} table return only once the rows are
+     * stored on the shards ({@code distributed_foreground_insert} since 23.x, earlier
+     * {@code insert_distributed_sync}, which 18.16 has), or null when the server knows neither.
+     */
+    public String distributedSyncSetting() {
+        if (supports("distributed_foreground_insert")) {
+            return "distributed_foreground_insert";
+        }
+        return supports("insert_distributed_sync") ? "insert_distributed_sync" : null;
+    }
+
     public boolean supportsInsertDeduplicationToken() {
         return supports("insert_deduplication_token");
     }

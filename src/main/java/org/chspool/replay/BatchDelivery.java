@@ -2,29 +2,42 @@ package org.chspool.replay;
 
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.concurrent.ExecutionException;
-import java.util.function.LongSupplier;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.LongSupplier;
+import org.chspool.clickhouse.ClickHouseSink;
 import org.chspool.clickhouse.DedupeProbe;
 import org.chspool.clickhouse.DedupeProbe.KeyValue;
-import org.chspool.clickhouse.ClickHouseSink;
 import org.chspool.clickhouse.InsertFailure;
+import org.chspool.spool.FrozenBatch;
 import org.chspool.spool.Spool;
 import org.chspool.spool.SpoolBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers one table's oldest batch and applies the outcome to the spool: delete on success; on a
- * retryable (or table-level) failure record the attempt and back the table off, quarantining rows past
- * {@code CH_MAX_ATTEMPTS} or {@code CH_MAX_AGE_S}; on a data error bisect until the rejected rows are
- * isolated, deliver the rest, quarantine the rejected ones. Rows leave the queue only into ClickHouse
- * or the quarantine.
+ * Delivers one table's oldest rows as frozen batches and applies each outcome to the spool.
+ *
+ * <p>A batch is frozen (its identity committed in the spool) before its first send, and every resend
+ * is the same block: so ClickHouse recognises a repeat after a lost answer, a restart or {@code kill -9}
+ * (see {@link FrozenBatch}). Frozen batches left from an earlier attempt or an earlier run go first, in
+ * id order; only when none is left are new rows frozen.
+ *
+ * <p>Each attempt of one frozen batch ends in one {@link Step}: {@link Step.Done} (every row left the
+ * queue: into ClickHouse, the quarantine, or dropped as a duplicate), {@link Step.Split} (rejected for
+ * its data: replaced by two frozen halves, tried next, so the good rows are delivered and the bad ones
+ * isolated and quarantined) or {@link Step.RetryLater} (the table is backed off; rows past
+ * {@code CH_MAX_ATTEMPTS} or {@code CH_MAX_AGE_S} are quarantined first, but only when ClickHouse
+ * answered: an outage is not the rows' fault). The steps are values handed up to one loop, never a
+ * field read later: a batch that failed is never also sent.
  *
  * <p>Threading: one instance per sender thread; it owns its {@link ClickHouseSink}. The table it works
  * on is owned through {@link TableState#inFlight}.
@@ -55,143 +68,194 @@ final class BatchDelivery implements AutoCloseable {
         this.probe = new DedupeProbe(sink);
     }
 
+    /** The outcome of one attempt at one frozen batch. */
+    sealed interface Step {
+        /** Every row of the batch left the queue. */
+        record Done() implements Step {}
+
+        /** Rejected for its data: these frozen halves replace it and are tried next, in order. */
+        record Split(List<FrozenBatch> halves) implements Step {}
+
+        /** Not delivered; the table is backed off and the batch (or its remainder) stays frozen. */
+        record RetryLater(InsertFailure failure) implements Step {}
+    }
+
+    private static final Step DONE = new Step.Done();
+
     /**
      * Delivers the table's oldest rows: one batch, or while full batches keep coming (a backlog), batch
      * after batch for up to {@code budgetNanos}, so a catching-up table does not pay a scheduling round
      * trip per batch. Deletes of delivered batches run on the spool's writer while the next batch is
-     * read and sent (reads start after the last sent id); all are awaited before returning. Returns rows
-     * that left the queue (delivered or quarantined).
+     * frozen and sent; all are awaited before returning. Returns whether everything attempted was
+     * delivered (false: the table is backed off).
      */
-    long deliver(TableState st, long budgetNanos) throws SQLException, InterruptedException {
+    boolean deliver(TableState st, long budgetNanos) throws SQLException, InterruptedException {
         long deadline = nanoTime.getAsLong() + budgetNanos;
-        Progress p = new Progress();
-        long cursor = Long.MIN_VALUE;
+        List<CompletableFuture<Integer>> deletes = new ArrayList<>();
+        boolean delivered = true;
         try {
+            long cursor = Long.MIN_VALUE;
             while (true) {
-                SpoolBatch batch = st.hasRetry() ? spool.reader().range(st.table, st.retryFirstId, st.retryLastId)
-                        : spool.reader().after(st.table, cursor, settings.batchMaxRows(), settings.batchMaxBytes());
-                if (batch.isEmpty()) {
-                    st.clearRetry();
+                Optional<FrozenBatch> next = nextBatch(st, cursor);
+                if (next.isEmpty()) {
                     break;
                 }
-                st.clearRetry();
-                List<String> keyColumns = dedupe.columnsOf(st.table);
-                SpoolBatch toSend = keyColumns == null ? batch : dropDelivered(st, batch, keyColumns, p);
-                if (p.failed == null && !toSend.isEmpty()) {
-                    send(st, toSend, p);
-                }
-                if (p.failed != null) {
+                FrozenBatch batch = next.get();
+                cursor = batch.lastId();
+                if (!deliverFrozen(st, batch, deletes)) {
+                    delivered = false;
                     break;
                 }
-                cursor = batch.ids()[batch.size() - 1];
-                boolean full = batch.size() >= settings.batchMaxRows() || batch.bytes() >= settings.batchMaxBytes();
+                SpoolBatch rows = batch.rows();
+                boolean full = rows.size() >= settings.batchMaxRows() || rows.bytes() >= settings.batchMaxBytes();
                 if (!full || nanoTime.getAsLong() - deadline >= 0) {
                     break;
                 }
             }
         } finally {
-            p.awaitDeletes();
+            for (CompletableFuture<Integer> d : deletes) {
+                await(d); // a failed delete means the rows were delivered but are still queued: resent, recognised
+            }
         }
-        if (p.failed == null) {
+        if (delivered) {
             st.consecutiveFailures = 0;
             st.retryAtNanos = 0;
+            st.failuresLogged = 0;
         }
-        return p.leftQueue;
-    }
-
-    /** Outcome of one delivery, accumulated across batches and bisection. */
-    private final class Progress {
-        long leftQueue;
-        InsertFailure failed;
-        final java.util.List<java.util.concurrent.CompletableFuture<Integer>> deletes = new java.util.ArrayList<>();
-
-        /** Waits for the pending deletes; a failed one means rows were sent but are still queued. */
-        void awaitDeletes() throws InterruptedException {
-            for (java.util.concurrent.CompletableFuture<Integer> d : deletes) {
-                await(d);
-            }
-            deletes.clear();
-        }
+        return delivered;
     }
 
     /**
-     * Dedupe: removes rows whose key ClickHouse already holds, and repeats of a key within the batch,
-     * from the spool (counted as deduplicated) and returns the rest. If ClickHouse cannot be asked, the
-     * batch fails as retryable: never insert blindly.
+     * The oldest frozen batch after {@code cursor}; else the oldest rows after it, frozen now (committed
+     * before they are sent); empty when the table has nothing after the cursor.
      */
-    private SpoolBatch dropDelivered(TableState st, SpoolBatch batch, List<String> columns, Progress p)
+    private Optional<FrozenBatch> nextBatch(TableState st, long cursor) throws SQLException, InterruptedException {
+        Optional<FrozenBatch> frozen = spool.reader().frozenAfter(st.table, cursor);
+        if (frozen.isPresent()) {
+            FrozenBatch b = frozen.get();
+            if (b.rows().isEmpty()) {
+                await(spool.delivered(b)); // its rows are gone (a salvaged file): drop the record
+                return nextBatch(st, b.lastId());
+            }
+            if (!b.isIntact()) {
+                log.warn("table {}: frozen batch {} no longer matches its record ({} rows frozen, {} found); "
+                        + "re-frozen as a new block, which ClickHouse cannot recognise as a repeat of the old one",
+                        st.table, b.id(), b.frozenRows(), b.size());
+                return Optional.of(await(spool.refreeze(b)));
+            }
+            return frozen;
+        }
+        SpoolBatch rows = spool.reader().after(st.table, cursor, settings.batchMaxRows(), settings.batchMaxBytes());
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(await(spool.freeze(rows)));
+    }
+
+    /**
+     * Delivers one frozen batch, and the halves it may be split into, depth first in id order. Returns
+     * true when every row left the queue, false when the table must wait (the rest stays frozen).
+     */
+    private boolean deliverFrozen(TableState st, FrozenBatch batch, List<CompletableFuture<Integer>> deletes)
             throws InterruptedException {
-        List<List<KeyValue>> keys = new ArrayList<>(batch.size());
+        Deque<FrozenBatch> todo = new ArrayDeque<>();
+        todo.push(batch);
+        while (!todo.isEmpty()) {
+            Step step = attempt(st, todo.pop(), deletes);
+            if (step instanceof Step.RetryLater) {
+                return false;
+            }
+            if (step instanceof Step.Split split) {
+                for (int i = split.halves().size() - 1; i >= 0; i--) {
+                    todo.push(split.halves().get(i));
+                }
+            }
+        }
+        return true;
+    }
+
+    /** One attempt: dedupe probe (for tables with keys), insert, and what the answer means for the spool. */
+    private Step attempt(TableState st, FrozenBatch batch, List<CompletableFuture<Integer>> deletes)
+            throws InterruptedException {
+        List<String> keyColumns = dedupe.columnsOf(st.table);
+        if (keyColumns != null) {
+            Optional<FrozenBatch> rest;
+            try {
+                rest = dropDelivered(st, batch, keyColumns);
+            } catch (InsertFailure f) {
+                health.failed(f, nanoTime.getAsLong());
+                return failed(st, batch, new InsertFailure(InsertFailure.Kind.RETRYABLE, f.code(), f.httpStatus(),
+                        "dedupe probe failed, batch held back: " + f.getMessage(), null));
+            }
+            if (rest.isEmpty()) {
+                return DONE;
+            }
+            batch = rest.get();
+        }
+        SpoolBatch rows = batch.rows();
+        long t0 = nanoTime.getAsLong();
+        try {
+            sink.insert(st.table.database(), st.table.table(), rows.payloads(), batch.token());
+        } catch (InsertFailure f) {
+            health.failed(f, nanoTime.getAsLong());
+            return failed(st, batch, f);
+        }
+        long t1 = nanoTime.getAsLong();
+        health.succeeded(sink.capabilities());
+        counters.insertSeconds.observe((t1 - t0) / 1e9);
+        counters.batchRows.observe(rows.size());
+        deletes.add(spool.delivered(batch));
+        counters.deliveredRows.add(rows.size());
+        counters.deliveredBatches.increment();
+        st.deliveredRows.add(rows.size());
+        st.deliveredBatches.increment();
+        return DONE;
+    }
+
+    /**
+     * Dedupe: deletes rows whose key ClickHouse already holds, and repeats of a key within the batch,
+     * from the spool (counted as deduplicated) and re-freezes the rest; returns what is left to send.
+     * Throws when ClickHouse cannot be asked: never insert blindly.
+     */
+    private Optional<FrozenBatch> dropDelivered(TableState st, FrozenBatch batch, List<String> columns)
+            throws InsertFailure, InterruptedException {
+        SpoolBatch rows = batch.rows();
+        List<List<KeyValue>> keys = new ArrayList<>(rows.size());
         List<List<KeyValue>> distinct = new ArrayList<>();
         Set<List<String>> seen = new HashSet<>();
-        for (byte[] payload : batch.payloads()) {
+        for (byte[] payload : rows.payloads()) {
             List<KeyValue> k = DedupeKeys.keyOf(payload, columns);
             keys.add(k);
             if (k != null && seen.add(DedupeKeys.texts(k))) {
                 distinct.add(k);
             }
         }
-        Set<List<String>> existing;
-        try {
-            existing = distinct.isEmpty() ? Set.of()
-                    : probe.existing(st.table.database(), st.table.table(), columns, distinct);
-        } catch (InsertFailure f) {
-            health.failed(f, nanoTime.getAsLong());
-            InsertFailure retry = new InsertFailure(InsertFailure.Kind.RETRYABLE, f.code(), f.httpStatus(),
-                    "dedupe probe failed, batch held back: " + f.getMessage(), null);
-            onFailure(st, batch, retry, p);
-            return batch;
-        }
+        Set<List<String>> existing = distinct.isEmpty() ? Set.of()
+                : probe.existing(st.table.database(), st.table.table(), columns, distinct);
         seen.clear();
-        int[] keep = new int[batch.size()];
-        int[] drop = new int[batch.size()];
-        int nk = 0;
+        int[] drop = new int[rows.size()];
         int nd = 0;
-        for (int i = 0; i < batch.size(); i++) {
+        for (int i = 0; i < rows.size(); i++) {
             List<KeyValue> k = keys.get(i);
             if (k == null) {
-                keep[nk++] = i;
                 continue;
             }
             List<String> t = DedupeKeys.texts(k);
             if (existing.contains(t) || !seen.add(t)) {
                 drop[nd++] = i;
-            } else {
-                keep[nk++] = i;
             }
         }
         if (nd == 0) {
-            return batch;
+            return Optional.of(batch);
         }
-        int n = await(spool.delete(batch.select(Arrays.copyOf(drop, nd))));
-        counters.dedupedRows.add(n);
-        st.dedupedRows.add(n);
-        p.leftQueue += n;
-        return batch.select(Arrays.copyOf(keep, nk));
+        Spool.Replacement r = await(spool.dropDuplicates(batch, Arrays.copyOf(drop, nd)));
+        counters.dedupedRows.add(r.rowsRemoved());
+        st.dedupedRows.add(r.rowsRemoved());
+        return r.rest();
     }
 
-    private void send(TableState st, SpoolBatch batch, Progress p) throws InterruptedException {
-        long t0 = nanoTime.getAsLong();
-        try {
-            sink.insert(st.table.database(), st.table.table(), batch.payloads(), token(batch));
-        } catch (InsertFailure f) {
-            health.failed(f, nanoTime.getAsLong());
-            onFailure(st, batch, f, p);
-            return;
-        }
-        long t1 = nanoTime.getAsLong();
-        health.succeeded(sink.capabilities());
-        counters.insertSeconds.observe((t1 - t0) / 1e9);
-        counters.batchRows.observe(batch.size());
-        p.deletes.add(spool.delete(batch));
-        counters.deliveredRows.add(batch.size());
-        counters.deliveredBatches.increment();
-        st.deliveredRows.add(batch.size());
-        st.deliveredBatches.increment();
-        p.leftQueue += batch.size();
-    }
-
-    private void onFailure(TableState st, SpoolBatch batch, InsertFailure f, Progress p) throws InterruptedException {
+    /** A failed attempt: bisect a data error, else back the table off (quarantining expired rows). */
+    private Step failed(TableState st, FrozenBatch batch, InsertFailure f) throws InterruptedException {
         st.failedAttempts.increment();
         if (f.isRetryable()) {
             counters.retryableFailures.increment();
@@ -200,39 +264,34 @@ final class BatchDelivery implements AutoCloseable {
         }
         if (FailurePolicy.actionFor(f) == FailurePolicy.Action.BISECT) {
             if (batch.size() == 1) {
-                quarantine(st, batch, f.summary(), "rejected by ClickHouse", p);
-                return;
+                quarantine(st, batch, f.summary(), "rejected by ClickHouse");
+                return DONE;
             }
-            int mid = batch.size() / 2;
-            send(st, batch.slice(0, mid), p);
-            if (p.failed == null) {
-                send(st, batch.slice(mid, batch.size()), p);
-            }
-            return;
+            return new Step.Split(await(spool.split(batch, batch.size() / 2)));
         }
         // Retry later. Rows past their attempts or age go to the quarantine (they are the oldest, a prefix)
         // — but only when ClickHouse answered: an outage (refused, reset, timed out) is not the rows'
         // fault, and quarantining during one would stop delivery of healthy rows.
-        int expired = f.isTransport() ? 0 : expiredPrefix(batch);
+        int expired = f.isTransport() ? 0 : expiredPrefix(batch.rows());
         if (expired > 0) {
-            String reason = batch.attempts()[0] + 1 >= settings.maxAttempts()
+            String reason = batch.rows().attempts()[0] + 1 >= settings.maxAttempts()
                     ? "failed " + settings.maxAttempts() + " attempts" : "older than " + settings.maxAge();
-            quarantine(st, batch.slice(0, expired), f.summary(), reason, p);
             if (expired == batch.size()) {
-                return;
+                quarantine(st, batch, f.summary(), reason);
+                return DONE;
             }
-            batch = batch.slice(expired, batch.size());
+            Spool.Replacement r = await(spool.quarantinePrefix(batch, expired, f.summary(), reason));
+            noteQuarantined(st, r.rowsRemoved(), f.summary(), reason);
+            batch = r.rest().orElseThrow();
         }
-        p.failed = f;
         int failures = ++st.consecutiveFailures;
         long delay = backoff.delayNanos(failures);
         st.retryAtNanos = nanoTime.getAsLong() + delay;
         st.lastError = f.summary();
         st.lastErrorAtMillis = System.currentTimeMillis();
-        st.retryFirstId = batch.ids()[0];
-        st.retryLastId = batch.ids()[batch.size() - 1];
-        await(spool.recordFailure(batch, f.summary(), spool.now().plusNanos(delay)));
+        await(spool.recordFailure(batch.rows(), f.summary(), spool.now().plusNanos(delay)));
         logFailure(st, batch, f, delay);
+        return new Step.RetryLater(f);
     }
 
     private int expiredPrefix(SpoolBatch batch) {
@@ -246,18 +305,20 @@ final class BatchDelivery implements AutoCloseable {
         return n;
     }
 
-    private void quarantine(TableState st, SpoolBatch rows, String error, String reason, Progress p)
-            throws InterruptedException {
-        int n = await(spool.quarantine(rows, error, reason));
+    private void quarantine(TableState st, FrozenBatch batch, String error, String reason) throws InterruptedException {
+        noteQuarantined(st, await(spool.quarantine(batch, error, reason)), error, reason);
+    }
+
+    private void noteQuarantined(TableState st, int n, String error, String reason) {
         counters.quarantinedRows.add(n);
         st.quarantinedRows.add(n);
         st.lastError = error;
         st.lastErrorAtMillis = System.currentTimeMillis();
-        p.leftQueue += n;
         log.warn("table {}: quarantined {} row(s) ({}): {}", st.table, n, reason, error);
     }
 
-    private void logFailure(TableState st, SpoolBatch batch, InsertFailure f, long delayNanos) {
+    /** Logs the first 10 failures of an episode (failures in a row), then every 100th. */
+    private void logFailure(TableState st, FrozenBatch batch, InsertFailure f, long delayNanos) {
         long n = ++st.failuresLogged;
         if (n <= 10 || n % 100 == 0) {
             log.warn("table {}: insert of {} row(s) failed (failure #{} in a row, retry in {} ms): {}", st.table,
@@ -265,15 +326,7 @@ final class BatchDelivery implements AutoCloseable {
         }
     }
 
-    /**
-     * The insert's identity: the table and the spool ids it carries. A retry of the same batch reads the
-     * same id range, so it is the same insert (used as insert_deduplication_token where supported).
-     */
-    static String token(SpoolBatch b) {
-        return "chspool:" + b.table().qualified() + ":" + b.ids()[0] + "-" + b.ids()[b.size() - 1] + ":" + b.size();
-    }
-
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws InterruptedException {
+    private static <T> T await(CompletableFuture<T> f) throws InterruptedException {
         try {
             return f.get();
         } catch (ExecutionException e) {

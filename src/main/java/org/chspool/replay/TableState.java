@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.chspool.spool.TableName;
 
 /**
- * The replayer's view of one table: backoff, the batch to retry, the head row's first sighting (for
+ * The replayer's view of one table: backoff (the batch to retry is frozen in the spool), the head row's first sighting (for
  * the flush interval on the monotonic clock), and delivery statistics.
  *
  * <p>Threading: {@link #inFlight} hands the table between the scheduler and one sender; whoever set it
@@ -25,8 +25,6 @@ final class TableState {
     volatile int consecutiveFailures;
     volatile String lastError;
     volatile long lastErrorAtMillis;
-    long retryFirstId = -1;
-    long retryLastId = -1;
     long failuresLogged;
 
     final LongAdder deliveredRows = new LongAdder();
@@ -37,14 +35,5 @@ final class TableState {
 
     TableState(TableName table) {
         this.table = table;
-    }
-
-    void clearRetry() {
-        retryFirstId = -1;
-        retryLastId = -1;
-    }
-
-    boolean hasRetry() {
-        return retryFirstId >= 0;
     }
 }

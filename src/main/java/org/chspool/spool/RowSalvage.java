@@ -127,6 +127,7 @@ final class RowSalvage {
                 rows += copyTable(src, target, table, lastId);
             }
             long quarantined = copyQuarantine(src, target);
+            copyFrozenBatches(src, target);
             try (Statement s = target.createStatement()) {
                 s.execute("DELETE FROM table_stats");
                 s.execute("INSERT INTO table_stats (tbl, rows, bytes)"
@@ -138,6 +139,36 @@ final class RowSalvage {
             target.commit();
             target.setAutoCommit(true);
             return new Result(rows, expected, quarantined);
+        }
+    }
+
+    /**
+     * Keeps the file's identity and its frozen batches (schema 2), so batches sent before the damage are
+     * resent as the same blocks with the same tokens. A batch that lost rows is re-frozen when next read
+     * ({@link FrozenBatch#isIntact}). Best effort: a v1 file has neither, an unreadable part is skipped.
+     */
+    private static void copyFrozenBatches(Connection src, Connection target) throws SQLException {
+        String instance;
+        try (Statement s = src.createStatement();
+             ResultSet rs = s.executeQuery("SELECT value FROM spool_meta WHERE key = 'instance'")) {
+            instance = rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            log.warn("recovery: no spool identity to keep ({}); frozen batches get new tokens", e.getMessage());
+            return;
+        }
+        if (instance != null) {
+            try (PreparedStatement p = target.prepareStatement("UPDATE spool_meta SET value = ? WHERE key = 'instance'")) {
+                p.setString(1, instance);
+                p.executeUpdate();
+            }
+        }
+        String read = "SELECT id, tbl, first_id, last_id, rows, bytes, checksum, parent_id, frozen_us FROM batch"
+                + " WHERE id > ? ORDER BY id LIMIT " + PAGE;
+        String write = "INSERT OR IGNORE INTO batch (id, tbl, first_id, last_id, rows, bytes, checksum, parent_id,"
+                + " frozen_us) VALUES (?,?,?,?,?,?,?,?,?)";
+        long n = copyPaged(src, target, read, write, null, scalar(src, "SELECT max(id) FROM batch", Long.MAX_VALUE));
+        if (n > 0) {
+            log.warn("recovery: kept {} frozen batch record(s)", n);
         }
     }
 

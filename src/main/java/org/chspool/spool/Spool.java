@@ -40,6 +40,7 @@ public final class Spool implements AutoCloseable {
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong queuedRows = new AtomicLong();
     private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
+    private final String instanceId;
     private volatile boolean closed;
 
     private Spool(AgentConfig config, Clock clock, FreeSpaceProbe freeSpace) throws IOException {
@@ -53,13 +54,14 @@ public final class Spool implements AutoCloseable {
         try {
             writerConn = SqliteConnections.writer(file, config.sync());
             SpoolSchema.ensure(writerConn);
+            instanceId = SpoolSchema.instanceId(writerConn);
             try (Statement s = writerConn.createStatement();
                  ResultSet rs = s.executeQuery("SELECT coalesce(sum(rows), 0), coalesce(sum(bytes), 0) FROM table_stats")) {
                 rs.next();
                 queuedRows.set(rs.getLong(1));
                 queuedBytes.set(rs.getLong(2));
             }
-            reader = new SpoolReader(SqliteConnections.reader(file, config.sync()));
+            reader = new SpoolReader(SqliteConnections.reader(file, config.sync()), instanceId);
         } catch (SQLException e) {
             throw new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
         }
@@ -148,6 +150,128 @@ public final class Spool implements AutoCloseable {
                     counters.rowsQuarantined.add(n);
                     return n;
                 });
+    }
+
+    /**
+     * Freezes rows read with {@link #reader()} as one batch (see {@link FrozenBatch}): the future completes
+     * once the batch's identity is committed, before which it must not be sent.
+     */
+    public CompletableFuture<FrozenBatch> freeze(SpoolBatch rows) {
+        return replace(null, null, List.of(rows), 0).thenApply(r -> r.successors().get(0));
+    }
+
+    /** ClickHouse accepted the batch: its rows and its record leave the spool in one transaction. Result: rows deleted. */
+    public CompletableFuture<Integer> delivered(FrozenBatch b) {
+        return replace(b, delete(b.rows().table(), b.rows()), List.of(), 0).thenApply(Replacement::rowsRemoved);
+    }
+
+    /** Moves the batch's rows to the quarantine and drops its record, in one transaction. Result: rows moved. */
+    public CompletableFuture<Integer> quarantine(FrozenBatch b, String error, String reason) {
+        return replace(b, quarantineOp(b.rows(), error, reason), List.of(), 0).thenApply(r -> {
+            counters.rowsQuarantined.add(r.rowsRemoved());
+            return r.rowsRemoved();
+        });
+    }
+
+    /** Bisection: replaces the batch by the frozen children {@code [0, at)} and {@code [at, size)}, in one transaction. */
+    public CompletableFuture<List<FrozenBatch>> split(FrozenBatch b, int at) {
+        SpoolBatch rows = b.rows();
+        return replace(b, null, List.of(rows.slice(0, at), rows.slice(at, rows.size())), b.id())
+                .thenApply(Replacement::successors);
+    }
+
+    /**
+     * Deletes the rows at {@code positions} (ascending; ClickHouse already holds them) and re-freezes the
+     * rest as one batch, in one transaction.
+     */
+    public CompletableFuture<Replacement> dropDuplicates(FrozenBatch b, int[] positions) {
+        return replace(b, delete(b.table(), b.rows().select(positions)), rest(b.rows(), positions), b.id());
+    }
+
+    /** Quarantines the first {@code n} rows and re-freezes the rest as one batch, in one transaction. */
+    public CompletableFuture<Replacement> quarantinePrefix(FrozenBatch b, int n, String error, String reason) {
+        SpoolBatch rows = b.rows();
+        List<SpoolBatch> rest = n == rows.size() ? List.of() : List.of(rows.slice(n, rows.size()));
+        return replace(b, quarantineOp(rows.slice(0, n), error, reason), rest, b.id()).thenApply(r -> {
+            counters.rowsQuarantined.add(r.rowsRemoved());
+            return r;
+        });
+    }
+
+    /** Re-freezes the rows as read: for a batch that no longer matches its record ({@link FrozenBatch#isIntact}). */
+    public CompletableFuture<FrozenBatch> refreeze(FrozenBatch b) {
+        return replace(b, null, List.of(b.rows()), b.id()).thenApply(r -> r.successors().get(0));
+    }
+
+    /**
+     * What a change to a frozen batch did: rows deleted or quarantined, and the frozen batches that took
+     * its place (none when every row left).
+     */
+    public record Replacement(int rowsRemoved, List<FrozenBatch> successors) {
+        public java.util.Optional<FrozenBatch> rest() {
+            return successors.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(successors.get(0));
+        }
+    }
+
+    private static List<SpoolBatch> rest(SpoolBatch rows, int[] dropped) {
+        int[] keep = new int[rows.size() - dropped.length];
+        int k = 0;
+        int d = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            if (d < dropped.length && dropped[d] == i) {
+                d++;
+            } else {
+                keep[k++] = i;
+            }
+        }
+        return k == 0 ? List.of() : List.of(rows.select(keep));
+    }
+
+    private static WriteOp<Integer> delete(TableName table, SpoolBatch rows) {
+        return new SpoolOps.Delete(table.qualified(), rows.ids(), rows.bytes());
+    }
+
+    private WriteOp<Integer> quarantineOp(SpoolBatch rows, String error, String reason) {
+        return new SpoolOps.Quarantine(rows.table().qualified(), rows.ids(), error, reason, nowMicros());
+    }
+
+    /**
+     * One transaction: drop {@code old}'s record (if any), apply {@code rowChange} (if any), freeze
+     * {@code successors} (split from {@code parentId}, 0 for none).
+     */
+    private CompletableFuture<Replacement> replace(FrozenBatch old, WriteOp<Integer> rowChange,
+                                                   List<SpoolBatch> successors, long parentId) {
+        long[] sums = new long[successors.size()];
+        for (int i = 0; i < sums.length; i++) {
+            sums[i] = FrozenBatch.checksumOf(successors.get(i).payloads());
+        }
+        List<WriteOp<?>> parts = new java.util.ArrayList<>(3);
+        if (old != null) {
+            parts.add(new SpoolOps.RemoveBatch(old.id()));
+        }
+        if (rowChange != null) {
+            parts.add(rowChange);
+        }
+        if (!successors.isEmpty()) {
+            parts.add(new SpoolOps.AddBatches(successors, sums, parentId, nowMicros()));
+        }
+        return writer.submitOp(new SpoolOps.All(parts)).future.thenApply(results -> {
+            int removed = rowChange == null ? 0 : (Integer) results.get(old == null ? 0 : 1);
+            List<FrozenBatch> frozen = new java.util.ArrayList<>(successors.size());
+            if (!successors.isEmpty()) {
+                long[] ids = (long[]) results.get(results.size() - 1);
+                for (int i = 0; i < ids.length; i++) {
+                    SpoolBatch s = successors.get(i);
+                    frozen.add(FrozenBatch.of(ids[i], instanceId, s, sums[i]));
+                }
+            }
+            return new Replacement(removed, List.copyOf(frozen));
+        });
+    }
+
+    /** The spool file's identity (part of every insert token). */
+    public String instanceId() {
+        return instanceId;
     }
 
     /**

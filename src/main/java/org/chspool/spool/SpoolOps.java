@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 
 /** The write operations the replayer and operators ask of the writer thread. */
 final class SpoolOps {
@@ -129,6 +130,89 @@ final class SpoolOps {
                 ctx.tableDelta(table, -remover.rows, -remover.bytes);
                 return remover.rows;
             }
+        }
+    }
+
+    /**
+     * Records frozen batches (see {@link FrozenBatch}); result = their record ids, in order. Each spec must
+     * hold every queued row of its table between its first and last id.
+     */
+    static final class AddBatches extends WriteOp<long[]> {
+        private final List<SpoolBatch> specs;
+        private final long[] checksums;
+        private final long parentId;
+        private final long nowUs;
+
+        AddBatches(List<SpoolBatch> specs, long[] checksums, long parentId, long nowUs) {
+            this.specs = specs;
+            this.checksums = checksums;
+            this.parentId = parentId;
+            this.nowUs = nowUs;
+        }
+
+        @Override
+        long[] apply(Connection c, WriteContext ctx) throws SQLException {
+            long[] ids = new long[specs.size()];
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO batch (tbl, first_id, last_id, rows, bytes,"
+                    + " checksum, parent_id, frozen_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                 PreparedStatement rowid = c.prepareStatement("SELECT last_insert_rowid()")) {
+                for (int i = 0; i < ids.length; i++) {
+                    SpoolBatch b = specs.get(i);
+                    p.setString(1, b.table().qualified());
+                    p.setLong(2, b.ids()[0]);
+                    p.setLong(3, b.ids()[b.size() - 1]);
+                    p.setInt(4, b.size());
+                    p.setLong(5, b.bytes());
+                    p.setLong(6, checksums[i]);
+                    if (parentId > 0) {
+                        p.setLong(7, parentId);
+                    } else {
+                        p.setNull(7, java.sql.Types.INTEGER);
+                    }
+                    p.setLong(8, nowUs);
+                    p.executeUpdate();
+                    try (ResultSet rs = rowid.executeQuery()) {
+                        rs.next();
+                        ids[i] = rs.getLong(1);
+                    }
+                }
+            }
+            return ids;
+        }
+    }
+
+    /** Removes a frozen batch's record (its rows are handled by the op it is composed with). */
+    static final class RemoveBatch extends WriteOp<Integer> {
+        private final long id;
+
+        RemoveBatch(long id) {
+            this.id = id;
+        }
+
+        @Override
+        Integer apply(Connection c, WriteContext ctx) throws SQLException {
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM batch WHERE id = ?")) {
+                p.setLong(1, id);
+                return p.executeUpdate();
+            }
+        }
+    }
+
+    /** Several ops as one unit: all commit together or none does. Result = each op's result, in order. */
+    static final class All extends WriteOp<List<Object>> {
+        private final List<WriteOp<?>> parts;
+
+        All(List<WriteOp<?>> parts) {
+            this.parts = parts;
+        }
+
+        @Override
+        List<Object> apply(Connection c, WriteContext ctx) throws SQLException {
+            List<Object> out = new java.util.ArrayList<>(parts.size());
+            for (WriteOp<?> op : parts) {
+                out.add(op.apply(c, ctx));
+            }
+            return out;
         }
     }
 

@@ -17,9 +17,65 @@ import java.util.List;
  */
 public final class SpoolReader implements AutoCloseable {
     private final Connection conn;
+    private final String instanceId;
 
+    /** A reader for status only (spoolctl on a stopped agent's file): it never reads frozen batches. */
     public SpoolReader(Connection conn) {
+        this(conn, null);
+    }
+
+    SpoolReader(Connection conn, String instanceId) {
         this.conn = conn;
+        this.instanceId = instanceId;
+    }
+
+    /**
+     * The frozen batch of {@code table} with the lowest first id above {@code afterId}, with its rows as
+     * they are queued now (see {@link FrozenBatch#isIntact}); empty when there is none. Read in one
+     * transaction, so the record and its rows are one snapshot.
+     */
+    public synchronized java.util.Optional<FrozenBatch> frozenAfter(TableName table, long afterId) throws SQLException {
+        if (instanceId == null) {
+            throw new IllegalStateException("a status-only reader does not read frozen batches");
+        }
+        boolean auto = conn.getAutoCommit();
+        conn.setAutoCommit(false);
+        try (PreparedStatement p = conn.prepareStatement("SELECT id, first_id, last_id, rows, checksum FROM batch"
+                + " WHERE tbl = ? AND first_id > ? ORDER BY first_id LIMIT 1")) {
+            p.setString(1, table.qualified());
+            p.setLong(2, afterId);
+            long id;
+            long first;
+            long last;
+            int rows;
+            long checksum;
+            try (ResultSet rs = p.executeQuery()) {
+                if (!rs.next()) {
+                    return java.util.Optional.empty();
+                }
+                id = rs.getLong(1);
+                first = rs.getLong(2);
+                last = rs.getLong(3);
+                rows = rs.getInt(4);
+                checksum = rs.getLong(5);
+            }
+            return java.util.Optional.of(new FrozenBatch(id, instanceId, rangeUnlocked(table, first, last), first, last, rows, checksum));
+        } finally {
+            conn.commit();
+            conn.setAutoCommit(auto);
+        }
+    }
+
+    /** Frozen batches per table (for status): how many are waiting to be resent or sent. */
+    public synchronized java.util.Map<String, Long> frozenCounts() throws SQLException {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        try (Statement s = conn.createStatement();
+             ResultSet rs = s.executeQuery("SELECT tbl, count(*) FROM batch GROUP BY tbl")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        return out;
     }
 
     /** Tables with queued rows, and how many each has. */
@@ -70,6 +126,10 @@ public final class SpoolReader implements AutoCloseable {
      * retry (minus rows that left meanwhile), so a retried insert carries the same rows.
      */
     public synchronized SpoolBatch range(TableName table, long firstId, long lastId) throws SQLException {
+        return rangeUnlocked(table, firstId, lastId);
+    }
+
+    private SpoolBatch rangeUnlocked(TableName table, long firstId, long lastId) throws SQLException {
         try (PreparedStatement p = conn.prepareStatement("SELECT id, payload, attempts, created_us FROM queue"
                 + " WHERE tbl = ? AND id >= ? AND id <= ? ORDER BY id")) {
             p.setString(1, table.qualified());

@@ -8,11 +8,18 @@ import java.sql.Statement;
 /**
  * The spool file's schema and its migrations, in one place. The version lives in table
  * {@code schema_version}; a file newer than this build is refused with a clear message, never migrated
- * down or overwritten.
+ * down or overwritten. Each migration runs in the same transaction as the version bump, so a file is
+ * at one version or the next, never between; an old file keeps its queue.
+ *
+ * <ul>
+ *   <li>1: queue, id_sequence, table_stats, quarantine.
+ *   <li>2: frozen batches ({@code batch}) and the file's identity ({@code spool_meta}, key
+ *       {@code instance}): what a retried insert must repeat exactly so ClickHouse recognises it.
+ * </ul>
  */
 public final class SpoolSchema {
     /** The version this build writes and understands. */
-    public static final int CURRENT_VERSION = 1;
+    public static final int CURRENT_VERSION = 2;
 
     private static final String[] V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -49,24 +56,63 @@ public final class SpoolSchema {
         "INSERT INTO schema_version (version) VALUES (1)",
     };
 
+    private static final String[] V2 = {
+        // The file's identity, part of every insert token: two agents whose spool ids overlap never
+        // send the same token for different rows.
+        "CREATE TABLE spool_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+        // A frozen batch: the queued rows of tbl with ids in [first_id, last_id], exactly `rows` of them,
+        // whose payloads joined by '\n' have CRC32C `checksum`. Committed before the batch's first send;
+        // every resend carries the same rows in the same order until ClickHouse accepts them, and the
+        // record leaves with its rows in one transaction. Ranges of one table never overlap.
+        "CREATE TABLE batch ("
+            + " id INTEGER PRIMARY KEY AUTOINCREMENT,"  // never reused
+            + " tbl TEXT NOT NULL,"
+            + " first_id INTEGER NOT NULL,"
+            + " last_id INTEGER NOT NULL,"
+            + " rows INTEGER NOT NULL,"
+            + " bytes INTEGER NOT NULL,"
+            + " checksum INTEGER NOT NULL,"
+            + " parent_id INTEGER,"                     // the batch it was split from (bisection), or null
+            + " frozen_us INTEGER NOT NULL)",
+        "CREATE UNIQUE INDEX batch_by_table ON batch (tbl, first_id)",
+        "UPDATE schema_version SET version = 2",
+    };
+
     private SpoolSchema() {}
 
     /** Creates the schema in a new file or checks/migrates an existing one. Runs in one transaction. */
     static void ensure(Connection c) throws SQLException, SpoolException {
+        ensure(c, CURRENT_VERSION);
+    }
+
+    /** Creates or migrates up to {@code target} (tests make old files with a lower one). */
+    static void ensure(Connection c, int target) throws SQLException, SpoolException {
         int version = version(c);
         if (version > CURRENT_VERSION) {
             throw new SpoolException("spool file has schema version " + version + ", newer than this chspool knows ("
                     + CURRENT_VERSION + "); run a newer chspool or move the file aside");
         }
-        if (version == CURRENT_VERSION) {
+        if (version >= target) {
             return;
         }
         try (Statement s = c.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
             try {
-                if (version(c) == 0) {
+                int v = version(c);
+                if (v == 0) {
                     for (String sql : V1) {
                         s.execute(sql);
+                    }
+                    v = 1;
+                }
+                if (v == 1 && target >= 2) {
+                    for (String sql : V2) {
+                        s.execute(sql);
+                    }
+                    try (java.sql.PreparedStatement p = c.prepareStatement(
+                            "INSERT INTO spool_meta (key, value) VALUES ('instance', ?)")) {
+                        p.setString(1, newInstanceId());
+                        p.executeUpdate();
                     }
                 }
                 s.execute("COMMIT");
@@ -74,6 +120,22 @@ public final class SpoolSchema {
                 s.execute("ROLLBACK");
                 throw e;
             }
+        }
+    }
+
+    /** A fresh random identity for a new spool file: 16 hex digits. */
+    static String newInstanceId() {
+        return String.format("%016x", new java.security.SecureRandom().nextLong());
+    }
+
+    /** The file's identity (schema 2 and later). */
+    static String instanceId(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT value FROM spool_meta WHERE key = 'instance'")) {
+            if (!rs.next()) {
+                throw new SQLException("spool file has no instance id in spool_meta");
+            }
+            return rs.getString(1);
         }
     }
 
