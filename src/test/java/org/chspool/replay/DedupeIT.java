@@ -58,7 +58,11 @@ class DedupeIT {
 
     /** A replayer stepped by hand: flush at once, one sender, the given dedupe keys and backoff. */
     private Replayer replayer(String url, Map<String, List<String>> keys, Duration backoff) {
-        ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 1000, Duration.ofDays(1),
+        return replayer(url, keys, backoff, 1000);
+    }
+
+    private Replayer replayer(String url, Map<String, List<String>> keys, Duration backoff, int maxAttempts) {
+        ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, maxAttempts, Duration.ofDays(1),
                 backoff, backoff, 1);
         ClickHouseSink sink = new ClickHouseSink(ClickHouseSinkConfig.of(url, ch.user(), ch.password())
                 .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)));
@@ -101,6 +105,28 @@ class DedupeIT {
         }
         assertEquals(500, ch.count(db + ".trade_events"));
         assertEquals("500\n", ch.query("SELECT uniqExact(trade_id) FROM " + db + ".trade_events"));
+    }
+
+    /**
+     * Hardening B1: a probe that ClickHouse answers with an error on the batch's last allowed attempt
+     * quarantines the rows — and they are then NOT inserted (before: quarantined and inserted without the
+     * dedupe check, so the rows were in both places). The probe fails here because a key column does not
+     * exist in the table, while the insert itself would succeed (unknown JSON fields are skipped).
+     */
+    @Test
+    void aProbeFailingOnTheLastAttemptQuarantinesTheRowsWithoutInsertingThem() throws Exception {
+        Replayer r = replayer(ch.url(), Map.of("trade_events", List.of("trade_id", "venue")), Duration.ofMillis(1), 1);
+        List<byte[]> rows = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            rows.add(("{\"trade_id\":\"Q" + i + "\",\"ts\":" + i + ",\"px\":1.0,\"venue\":\"X\"}")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        spool.appendAll(trades, rows).get();
+        r.runOnce();
+        assertEquals(0, spool.queuedRows());
+        assertEquals(20L, spool.reader().quarantineCounts().get(trades.qualified()), "quarantined");
+        assertEquals(0, ch.count(db + ".trade_events"), "and therefore not inserted: never into both");
+        assertEquals(0, r.counters().deliveredRows());
     }
 
     @Test
