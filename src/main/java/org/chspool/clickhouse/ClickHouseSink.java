@@ -160,6 +160,9 @@ public final class ClickHouseSink implements AutoCloseable {
             // retried batch could no longer be recognised.
             s.serverSetting("async_insert", "0");
         }
+        if (caps.supports("insert_deduplicate")) {
+            s.serverSetting("insert_deduplicate", "1"); // a profile that turned it off must not break exactly-once
+        }
         String distributedSync = caps.distributedSyncSetting();
         if (distributedSync != null) {
             // For a Distributed target, "accepted" must mean stored on the shards, not queued on one node's
@@ -217,6 +220,6 @@ public final class ClickHouseSink implements AutoCloseable {
     }
 
     private static String quote(String identifier) {
-        return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`";
+        return Sql.identifier(identifier);
     }
 }

@@ -52,7 +52,7 @@ public final class DedupeProbe {
                 if (!line.isEmpty()) {
                     List<String> tuple = new ArrayList<>(columns.size());
                     for (String field : line.split("\t", -1)) {
-                        tuple.add(unescapeTsv(field));
+                        tuple.add(Sql.unescapeTsv(field));
                     }
                     found.add(tuple);
                 }
@@ -64,10 +64,10 @@ public final class DedupeProbe {
     static String query(String database, String table, List<String> columns, List<List<KeyValue>> keys) {
         StringBuilder sql = new StringBuilder("SELECT DISTINCT ");
         for (int i = 0; i < columns.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append("toString(").append(ident(columns.get(i))).append(')');
+            sql.append(i == 0 ? "" : ", ").append("toString(").append(Sql.identifier(columns.get(i))).append(')');
         }
-        sql.append(" FROM ").append(ident(database)).append('.').append(ident(table)).append(" WHERE ");
-        sql.append(ident(columns.get(0))).append(" IN (");
+        sql.append(" FROM ").append(Sql.identifier(database)).append('.').append(Sql.identifier(table)).append(" WHERE ");
+        sql.append(Sql.identifier(columns.get(0))).append(" IN (");
         Set<String> firsts = new java.util.LinkedHashSet<>();
         for (List<KeyValue> k : keys) {
             firsts.add(literal(k.get(0)));
@@ -75,22 +75,22 @@ public final class DedupeProbe {
         sql.append(String.join(", ", firsts)).append(") AND ");
         if (columns.size() == 1) {
             // one key column: a plain IN list (a 1-tuple on the right would not match a scalar on the left)
-            sql.append("toString(").append(ident(columns.get(0))).append(") IN (");
+            sql.append("toString(").append(Sql.identifier(columns.get(0))).append(") IN (");
             for (int r = 0; r < keys.size(); r++) {
-                sql.append(r == 0 ? "" : ", ").append(stringLiteral(keys.get(r).get(0).text()));
+                sql.append(r == 0 ? "" : ", ").append(Sql.stringLiteral(keys.get(r).get(0).text()));
             }
             return sql.append(") FORMAT TabSeparated").toString();
         }
         sql.append('(');
         for (int i = 0; i < columns.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append("toString(").append(ident(columns.get(i))).append(')');
+            sql.append(i == 0 ? "" : ", ").append("toString(").append(Sql.identifier(columns.get(i))).append(')');
         }
         sql.append(") IN (");
         for (int r = 0; r < keys.size(); r++) {
             sql.append(r == 0 ? "" : ", ").append('(');
             List<KeyValue> k = keys.get(r);
             for (int i = 0; i < k.size(); i++) {
-                sql.append(i == 0 ? "" : ", ").append(stringLiteral(k.get(i).text()));
+                sql.append(i == 0 ? "" : ", ").append(Sql.stringLiteral(k.get(i).text()));
             }
             sql.append(')');
         }
@@ -98,54 +98,7 @@ public final class DedupeProbe {
     }
 
     private static String literal(KeyValue v) {
-        return v.isString() ? stringLiteral(v.text()) : v.text();
+        return v.isString() ? Sql.stringLiteral(v.text()) : v.text();
     }
 
-    /** A ClickHouse string literal: quotes and backslashes escaped, control characters as escapes. */
-    static String stringLiteral(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('\'');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '\\' -> b.append("\\\\");
-                case '\'' -> b.append("\\'");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '\0' -> b.append("\\0");
-                default -> b.append(c);
-            }
-        }
-        return b.append('\'').toString();
-    }
-
-    private static String ident(String name) {
-        return '`' + name.replace("`", "") + '`';
-    }
-
-    /** Undoes TabSeparated escaping of one field. */
-    static String unescapeTsv(String f) {
-        if (f.indexOf('\\') < 0) {
-            return f;
-        }
-        StringBuilder b = new StringBuilder(f.length());
-        for (int i = 0; i < f.length(); i++) {
-            char c = f.charAt(i);
-            if (c != '\\' || i + 1 == f.length()) {
-                b.append(c);
-                continue;
-            }
-            char n = f.charAt(++i);
-            switch (n) {
-                case 'n' -> b.append('\n');
-                case 't' -> b.append('\t');
-                case 'r' -> b.append('\r');
-                case '0' -> b.append('\0');
-                case 'b' -> b.append('\b');
-                case 'f' -> b.append('\f');
-                default -> b.append(n);
-            }
-        }
-        return b.toString();
-    }
 }

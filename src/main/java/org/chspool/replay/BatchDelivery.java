@@ -14,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
 import org.chspool.clickhouse.ClickHouseSink;
+import org.chspool.clickhouse.DeliveryGuarantee;
+import org.chspool.clickhouse.TableGuaranteeProbe;
 import org.chspool.clickhouse.DedupeProbe;
 import org.chspool.clickhouse.DedupeProbe.KeyValue;
 import org.chspool.clickhouse.InsertFailure;
@@ -44,6 +46,10 @@ import org.slf4j.LoggerFactory;
  */
 final class BatchDelivery implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchDelivery.class);
+    /** How often a known table guarantee is looked up again (an operator may have changed the table). */
+    private static final long GUARANTEE_RECHECK_NANOS = Duration.ofMinutes(10).toNanos();
+    /** How soon a failed or inconclusive lookup is tried again. */
+    private static final long GUARANTEE_RETRY_NANOS = Duration.ofSeconds(30).toNanos();
 
     private final Spool spool;
     private final ClickHouseSink sink;
@@ -54,6 +60,7 @@ final class BatchDelivery implements AutoCloseable {
     private final ServerHealth health;
     private final DedupeKeys dedupe;
     private final DedupeProbe probe;
+    private final TableGuaranteeProbe guarantees;
 
     BatchDelivery(Spool spool, ClickHouseSink sink, ReplaySettings settings, Backoff backoff, LongSupplier nanoTime,
                   ReplayCounters counters, ServerHealth health, DedupeKeys dedupe) {
@@ -66,6 +73,7 @@ final class BatchDelivery implements AutoCloseable {
         this.health = health;
         this.dedupe = dedupe;
         this.probe = new DedupeProbe(sink);
+        this.guarantees = new TableGuaranteeProbe(sink);
     }
 
     /** The outcome of one attempt at one frozen batch. */
@@ -192,6 +200,7 @@ final class BatchDelivery implements AutoCloseable {
             }
             batch = rest.get();
         }
+        learnGuarantee(st);
         SpoolBatch rows = batch.rows();
         long t0 = nanoTime.getAsLong();
         try {
@@ -210,6 +219,40 @@ final class BatchDelivery implements AutoCloseable {
         st.deliveredRows.add(rows.size());
         st.deliveredBatches.increment();
         return DONE;
+    }
+
+    /**
+     * Looks up what a retry into the table can rely on (before its first insert, then every 10 minutes)
+     * and warns once when nothing would recognise a repeated batch. A failed lookup never holds back
+     * delivery: the guarantee stays unknown and is asked again later.
+     */
+    private void learnGuarantee(TableState st) {
+        long now = nanoTime.getAsLong();
+        long every = st.guarantee == DeliveryGuarantee.UNKNOWN ? GUARANTEE_RETRY_NANOS : GUARANTEE_RECHECK_NANOS;
+        if (st.guaranteeChecked && now - st.guaranteeCheckedNanos < every) {
+            return;
+        }
+        st.guaranteeChecked = true;
+        st.guaranteeCheckedNanos = now;
+        DeliveryGuarantee g;
+        try {
+            g = guarantees.guaranteeOf(st.table.database(), st.table.table(), dedupe.columnsOf(st.table) != null);
+        } catch (InsertFailure f) {
+            log.debug("table {}: cannot look up its engine: {}", st.table, f.summary());
+            return;
+        }
+        if (g != st.guarantee) {
+            log.info("table {}: delivery is {}", st.table, g.label());
+        }
+        st.guarantee = g;
+        if (g == DeliveryGuarantee.AT_LEAST_ONCE && !st.atLeastOnceWarned) {
+            st.atLeastOnceWarned = true;
+            log.warn("table {} is at-least-once: if ClickHouse commits an insert but its answer is lost, the retry"
+                    + " writes the rows again. To make it exactly-once use a Replicated*MergeTree engine, or set dedupe"
+                    + " keys (CH_DEDUPE={}:col[,col]), or on ClickHouse 22.2 or later ALTER TABLE {} MODIFY SETTING"
+                    + " non_replicated_deduplication_window = 1000 (see docs/clusters.md)", st.table, st.table.table(),
+                    st.table.qualified());
+        }
     }
 
     /**

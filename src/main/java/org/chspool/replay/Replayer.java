@@ -231,7 +231,8 @@ public final class Replayer implements AutoCloseable {
         for (TableState st : tables.values()) {
             long retryIn = st.retryAtNanos == 0 ? 0 : Math.max(0, (st.retryAtNanos - now) / 1_000_000);
             out.add(new TableReplayStatus(st.table.qualified(), st.deliveredRows.sum(), st.deliveredBatches.sum(),
-                    st.failedAttempts.sum(), st.quarantinedRows.sum(), st.dedupedRows.sum(), st.consecutiveFailures, st.lastError, retryIn));
+                    st.failedAttempts.sum(), st.quarantinedRows.sum(), st.dedupedRows.sum(), st.consecutiveFailures, st.lastError, retryIn,
+                    st.guarantee.label()));
         }
         out.sort(java.util.Comparator.comparing(TableReplayStatus::table));
         return out;

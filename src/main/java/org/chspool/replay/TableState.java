@@ -26,6 +26,11 @@ final class TableState {
     volatile String lastError;
     volatile long lastErrorAtMillis;
     long failuresLogged;
+    /** What a retried insert can rely on; learned at the first delivery and re-checked now and then. */
+    volatile org.chspool.clickhouse.DeliveryGuarantee guarantee = org.chspool.clickhouse.DeliveryGuarantee.UNKNOWN;
+    boolean guaranteeChecked;
+    long guaranteeCheckedNanos;
+    boolean atLeastOnceWarned;
 
     final LongAdder deliveredRows = new LongAdder();
     final LongAdder deliveredBatches = new LongAdder();

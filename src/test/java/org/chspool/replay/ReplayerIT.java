@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.chspool.clickhouse.ClickHouseSink;
 import org.chspool.clickhouse.ClickHouseSinkConfig;
@@ -101,6 +102,19 @@ class ReplayerIT {
             s += i % 1000;
         }
         return s;
+    }
+
+    @Test
+    void aPlainMergeTreeTableIsReportedAtLeastOnceAndALogTableToo() throws Exception {
+        ch.exec("CREATE TABLE " + db + ".logged (id UInt64, v Int64, note String) ENGINE = Log");
+        put("a", 0, 10);
+        put("logged", 0, 10);
+        Replayer r = replayer(ch.url(), settings(1000, Duration.ZERO), false);
+        r.runOnce();
+        Map<String, String> byTable = new java.util.TreeMap<>();
+        r.tableStatus().forEach(t -> byTable.put(t.table(), t.guarantee()));
+        assertEquals(Map.of(db + ".a", "at-least-once", db + ".logged", "at-least-once"), byTable);
+        assertEquals(10, ch.count(db + ".a"));
     }
 
     @Test
