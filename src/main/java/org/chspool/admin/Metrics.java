@@ -82,6 +82,12 @@ final class Metrics {
         r.tables().forEach(t -> w.sample("chspool_queue_oldest_age_seconds", t.oldestAgeSeconds(), "table", t.table()));
         w.family("chspool_quarantine_rows", "gauge", "Rows in the quarantine per table (not retried until an operator acts).");
         r.tables().forEach(t -> w.sample("chspool_quarantine_rows", t.quarantinedRows(), "table", t.table()));
+        w.family("chspool_frozen_batches", "gauge", "Batches frozen (identity committed) and not yet accepted, per table.");
+        r.tables().forEach(t -> w.sample("chspool_frozen_batches", t.frozenBatches(), "table", t.table()));
+        w.family("chspool_table_exactly_once", "gauge",
+                "1 when a retried insert into the table cannot write it twice; label guarantee says why (or at-least-once, unknown).");
+        r.tables().stream().filter(t -> t.guarantee() != null).forEach(t -> w.sample("chspool_table_exactly_once",
+                t.guarantee().startsWith("exactly-once") ? 1 : 0, "table", t.table(), "guarantee", t.guarantee()));
     }
 
     private static void replay(PrometheusWriter w, ReplayCounters c, Iterable<TableReplayStatus> tables) {

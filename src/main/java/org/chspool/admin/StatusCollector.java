@@ -60,6 +60,7 @@ public final class StatusCollector {
         long nowNanos = nanoTime.getAsLong();
         List<TableBacklog> backlog = spool.reader().backlog();
         Map<String, Long> quarantined = spool.reader().quarantineCounts();
+        Map<String, Long> frozen = spool.reader().frozenCounts();
         List<TableReplayStatus> replay = src.replayer().tableStatus();
         Map<String, TableReplayStatus> replayByTable = new TreeMap<>();
         replay.forEach(r -> replayByTable.put(r.table(), r));
@@ -77,7 +78,7 @@ public final class StatusCollector {
             TableReplayStatus r = replayByTable.get(name);
             double rate = perSecond.getOrDefault(name, 0.0);
             totalRate += rate;
-            tables.add(table(name, b, r, rate, quarantined.getOrDefault(name, 0L), nowUs));
+            tables.add(table(name, b, r, rate, quarantined.getOrDefault(name, 0L), frozen.getOrDefault(name, 0L), nowUs));
         }
         long quarantinedTotal = quarantined.values().stream().mapToLong(Long::longValue).sum();
         ReplayCounters rc = src.replayer().counters();
@@ -97,10 +98,11 @@ public final class StatusCollector {
     }
 
     static StatusReport.Table table(String name, TableBacklog b, TableReplayStatus r, double rate, long quarantined,
-                                    long nowUs) {
+                                    long frozen, long nowUs) {
         return new StatusReport.Table(name, b == null ? 0 : b.rows(), b == null ? 0 : b.bytes(),
                 b == null ? 0 : Math.max(0, nowUs - b.oldestCreatedUs()) / 1e6, b == null ? 0 : b.headAttempts(),
-                b == null ? null : shorten(b.headLastError()), r == null ? 0 : r.deliveredRows(), rate, quarantined);
+                b == null ? null : shorten(b.headLastError()), r == null ? 0 : r.deliveredRows(), rate, quarantined,
+                frozen, r == null ? org.chspool.clickhouse.DeliveryGuarantee.UNKNOWN.label() : r.guarantee());
     }
 
     private static StatusReport.ClickHouse clickHouse(AgentConfig c, ServerHealth h, ServerCapabilities caps,

@@ -51,11 +51,16 @@ public record StatusReport(String namespace, String version, String agent, Doubl
      * @param deliveredRows rows delivered since the agent started
      * @param rowsPerSecond delivery rate over the last few seconds
      * @param quarantinedRows rows of this table in the quarantine (all time, until purged)
+     * @param frozenBatches batches frozen (identity committed) and not yet accepted: being sent or waiting
+     *     for their retry
+     * @param guarantee what a retried insert can rely on, e.g. {@code exactly-once (replicated)} or
+     *     {@code at-least-once}; null when the agent is not running
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Table(String table, long queuedRows, long queuedBytes, double oldestAgeSeconds, int headAttempts,
-                        String lastError, long deliveredRows, double rowsPerSecond, long quarantinedRows) {
+                        String lastError, long deliveredRows, double rowsPerSecond, long quarantinedRows,
+                        long frozenBatches, String guarantee) {
     }
 
     /**

@@ -55,7 +55,8 @@ final class OfflineStatus {
                 bytes += b == null ? 0 : b.bytes();
                 tables.add(new StatusReport.Table(name, b == null ? 0 : b.rows(), b == null ? 0 : b.bytes(),
                         b == null ? 0 : Math.max(0, nowUs - b.oldestCreatedUs()) / 1e6, b == null ? 0 : b.headAttempts(),
-                        b == null ? null : StatusCollector.shorten(b.headLastError()), 0, 0, quarantined.getOrDefault(name, 0L)));
+                        b == null ? null : StatusCollector.shorten(b.headLastError()), 0, 0, quarantined.getOrDefault(name, 0L),
+                        0, null));
             }
             long q = quarantined.values().stream().mapToLong(Long::longValue).sum();
             Path abs = spoolFile.toAbsolutePath();

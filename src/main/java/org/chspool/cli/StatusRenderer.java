@@ -46,6 +46,15 @@ final class StatusRenderer {
         line(sb, String.format(Locale.ROOT, ROW, "TOTAL", count(tt.queuedRows()), Bytes.human(tt.queuedBytes()), "", "",
                 running ? String.format(Locale.ROOT, "%.1f", tt.rowsPerSecond()) : "-",
                 running ? count(tt.deliveredRows()) : "-", count(tt.quarantinedRows())));
+        if (running) {
+            List<StatusReport.Table> known = r.tables().stream().filter(t -> t.guarantee() != null).toList();
+            if (!known.isEmpty()) {
+                sb.append('\n');
+                known.forEach(t -> line(sb, "delivery " + t.table() + ": " + (t.guarantee().equals("at-least-once")
+                        ? "AT-LEAST-ONCE (a lost answer can duplicate rows; see docs/clusters.md)" : t.guarantee())
+                        + (t.frozenBatches() > 0 ? " · " + t.frozenBatches() + " frozen batch(es) in flight" : "")));
+            }
+        }
         List<StatusReport.Table> failing = r.tables().stream().filter(t -> t.lastError() != null).toList();
         if (!failing.isEmpty()) {
             sb.append('\n');

@@ -128,6 +128,9 @@ class AdminServerIT {
             assertEquals(0.0, value(m, "chspool_ingest_connections_open", Map.of()));
             assertEquals(0.0, value(m, "chspool_http_rows_accepted_total", Map.of()));
             assertTrue(value(m, "chspool_spool_file_bytes", Map.of()) > 0);
+            assertEquals(0.0, value(m, "chspool_table_exactly_once", Map.of("table", db + ".t", "guarantee", "at-least-once")),
+                    "a plain MergeTree on 18.16 is at-least-once");
+            assertEquals(0.0, value(m, "chspool_frozen_batches", Map.of("table", db + ".t")));
         }
     }
 

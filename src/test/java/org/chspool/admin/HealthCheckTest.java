@@ -23,7 +23,7 @@ class HealthCheckTest {
     }
 
     private static StatusReport.Table table(double age) {
-        return new StatusReport.Table("db.t", 10, 100, age, 0, null, 0, 0, 0);
+        return new StatusReport.Table("db.t", 10, 100, age, 0, null, 0, 0, 0, 0, "at-least-once");
     }
 
     @Test
