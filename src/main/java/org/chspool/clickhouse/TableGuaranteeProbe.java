@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * Learns a target table's {@link DeliveryGuarantee} from the server: {@code system.tables} (engine and
  * {@code engine_full}, which carries the table's SETTINGS; both exist since before 18.16) and the server's
  * defaults in {@code system.merge_tree_settings}. A {@code Distributed} table is judged by the local table
- * it forwards to (inserts into it are synchronous, see {@link ClickHouseSink}).
+ * it forwards to (inserts into it are synchronous, see {@link ClickHouseSink}), unless its sharding key is
+ * random: then a retried block is split into other per-shard blocks and cannot be recognised.
  *
  * <p>Threading: like the {@link ClickHouseSink} it queries through, one thread at a time.
  */
@@ -59,7 +60,11 @@ public final class TableGuaranteeProbe {
      */
     static DeliveryGuarantee classify(Engine engine, Engine local, Map<String, Long> defaults, boolean serverHasTokens,
                                       boolean dedupeKeys) {
-        Engine judged = engine.name().equals("Distributed") ? local : engine;
+        boolean distributed = engine.name().equals("Distributed");
+        if (distributed && engine.full().matches("(?s).*\\b(rand|rand64|randConstant|generateUUIDv4|now)\\s*\\(.*")) {
+            return dedupeKeys ? DeliveryGuarantee.DEDUPE_KEYS : DeliveryGuarantee.AT_LEAST_ONCE; // a retry splits differently
+        }
+        Engine judged = distributed ? local : engine;
         if (judged != null && judged.name().startsWith("Replicated") && judged.name().endsWith("MergeTree")
                 && setting(judged, "replicated_deduplication_window", defaults.getOrDefault("replicated_deduplication_window", 100L)) > 0) {
             return DeliveryGuarantee.REPLICATED;

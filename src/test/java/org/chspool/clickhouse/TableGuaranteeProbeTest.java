@@ -52,10 +52,15 @@ class TableGuaranteeProbeTest {
 
     @Test
     void aDistributedTableIsJudgedByTheLocalTableItForwardsTo() {
-        Engine dist = new Engine("Distributed", "Distributed(chspool_test, db, t_local, rand())");
+        Engine dist = new Engine("Distributed", "Distributed(chspool_test, db, t_local, cityHash64(id))");
         assertEquals(DeliveryGuarantee.REPLICATED, TableGuaranteeProbe.classify(dist, REPLICATED, OLD_DEFAULTS, false, false));
         assertEquals(DeliveryGuarantee.AT_LEAST_ONCE, TableGuaranteeProbe.classify(dist, PLAIN, OLD_DEFAULTS, false, false));
         assertEquals(DeliveryGuarantee.AT_LEAST_ONCE, TableGuaranteeProbe.classify(dist, null, OLD_DEFAULTS, false, false));
+        Engine random = new Engine("Distributed", "Distributed(chspool_test, db, t_local, rand())");
+        assertEquals(DeliveryGuarantee.AT_LEAST_ONCE, TableGuaranteeProbe.classify(random, REPLICATED, OLD_DEFAULTS, false, false),
+                "a random sharding key splits a retry into other blocks");
+        Engine unsharded = new Engine("Distributed", "Distributed('chspool_test', 'db', 't_local')");
+        assertEquals(DeliveryGuarantee.REPLICATED, TableGuaranteeProbe.classify(unsharded, REPLICATED, OLD_DEFAULTS, false, false));
     }
 
     @Test
