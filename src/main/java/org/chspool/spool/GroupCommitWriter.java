@@ -53,6 +53,8 @@ final class GroupCommitWriter {
     private long nextId;
     private volatile boolean running = true;
     private volatile boolean terminated;
+    /** Why the writer stopped for good (an Error in a transaction); null while it runs. */
+    private volatile String failure;
 
     /** Told about every commit; runs on the writer thread, so it must be cheap and never block. */
     interface Listener {
@@ -97,6 +99,11 @@ final class GroupCommitWriter {
         }
         writer.start();
         sweeper.start();
+    }
+
+    /** Why the writer stopped for good, or null while it runs. */
+    String failure() {
+        return failure;
     }
 
     long pendingBytes() {
@@ -161,7 +168,7 @@ final class GroupCommitWriter {
     }
 
     private void runWriter() {
-        while (true) {
+        while (failure == null) {
             if (appends.isEmpty() && ops.isEmpty()) {
                 if (!running) {
                     break;
@@ -183,16 +190,21 @@ final class GroupCommitWriter {
                 log.debug("closing statement: {}", e.getMessage());
             }
         }
+        String stopped = failure;
         AppendRequest r;
         while ((r = appends.poll()) != null) {
             release(r);
             if (r.cancel()) {
-                reject(r, RejectReason.SHUTTING_DOWN, "the agent is shutting down");
+                if (stopped != null) {
+                    reject(r, RejectReason.IO_ERROR, stopped);
+                } else {
+                    reject(r, RejectReason.SHUTTING_DOWN, "the agent is shutting down");
+                }
             }
         }
         WriteOp<?> op;
         while ((op = ops.poll()) != null) {
-            op.future.completeExceptionally(new SpoolException("spool is closed"));
+            op.future.completeExceptionally(new SpoolException(stopped != null ? stopped : "spool is closed"));
         }
     }
 
@@ -217,7 +229,15 @@ final class GroupCommitWriter {
             try (Statement s = conn.createStatement()) {
                 s.execute("COMMIT"); // may fail (SQLITE_FULL writing the WAL): then nothing is acknowledged
             }
-        } catch (SQLException e) {
+        } catch (Error e) {
+            // Not recoverable here (out of memory, a broken library): roll back, fail this transaction's
+            // requests, and stop, so that every later put is refused at once instead of hanging.
+            endTransaction("ROLLBACK");
+            failure = "spool writer stopped: " + e;
+            log.error("spool writer: {}; puts are refused until the agent is restarted", failure, e);
+            fail(claimed, batchOps, e);
+            return;
+        } catch (SQLException | RuntimeException e) {
             endTransaction("ROLLBACK");
             if (claimed.size() + batchOps.size() > 1) {
                 // Isolate the failure: one bad unit must not fail the others.
@@ -242,7 +262,7 @@ final class GroupCommitWriter {
             try {
                 txn.write(rs, os);
                 s.execute("COMMIT");
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
                 s.execute("ROLLBACK");
                 fail(rs, os, e);
                 return;
@@ -315,11 +335,16 @@ final class GroupCommitWriter {
         op.future.complete((T) result);
     }
 
-    private void fail(List<AppendRequest> rs, List<WriteOp<?>> os, SQLException e) {
-        boolean full = isDiskFull(e);
+    private void fail(List<AppendRequest> rs, List<WriteOp<?>> os, Throwable e) {
+        boolean full = e instanceof SQLException sql && isDiskFull(sql);
         String msg = full ? "disk full while writing the spool: " + diskFull.describe()
-                : "spool write failed: " + e.getMessage();
-        log.warn("spool writer: {}", msg);
+                : e instanceof SQLException ? "spool write failed: " + e.getMessage()
+                : "spool write failed: " + e;
+        if (e instanceof RuntimeException) {
+            log.error("spool writer: {}", msg, e); // a bug: with its stack
+        } else {
+            log.warn("spool writer: {}", msg);
+        }
         for (AppendRequest r : rs) {
             release(r);
             reject(r, RejectReason.IO_ERROR, msg);

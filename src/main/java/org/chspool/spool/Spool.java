@@ -100,6 +100,10 @@ public final class Spool implements AutoCloseable {
         if (closed) {
             return rejected(RejectReason.SHUTTING_DOWN, "the agent is shutting down", rows.size());
         }
+        String stopped = writer.failure();
+        if (stopped != null) {
+            return rejected(RejectReason.IO_ERROR, stopped, rows.size());
+        }
         long bytes = 0;
         for (byte[] r : rows) {
             bytes += r.length;
@@ -272,6 +276,19 @@ public final class Spool implements AutoCloseable {
     /** The spool file's identity (part of every insert token). */
     public String instanceId() {
         return instanceId;
+    }
+
+    /** Runs {@code op} on the writer like any other op; for tests of the writer's failure handling. */
+    <T> CompletableFuture<T> submitForTest(WriteOp<T> op) {
+        return writer.submitOp(op).future;
+    }
+
+    /**
+     * Why the writer stopped for good (an Error inside a transaction), or null while it runs. Puts are then
+     * refused at once with io_error, and the verdict is DOWN.
+     */
+    public String writerFailure() {
+        return writer.failure();
     }
 
     /**
