@@ -93,34 +93,41 @@ final class BatchDelivery implements AutoCloseable {
     /**
      * Delivers the table's oldest rows: one batch, or while full batches keep coming (a backlog), batch
      * after batch for up to {@code budgetNanos}, so a catching-up table does not pay a scheduling round
-     * trip per batch. Deletes of delivered batches run on the spool's writer while the next batch is
-     * frozen and sent; all are awaited before returning. Returns whether everything attempted was
-     * delivered (false: the table is backed off).
+     * trip per batch. The next batch is read and frozen while the current one is sent (its commit overlaps
+     * the insert), and deletes of delivered batches run on the spool's writer meanwhile; all are awaited
+     * before returning. Returns whether everything attempted was delivered (false: the table is backed off).
      */
     boolean deliver(TableState st, long budgetNanos) throws SQLException, InterruptedException {
         long deadline = nanoTime.getAsLong() + budgetNanos;
         List<CompletableFuture<Integer>> deletes = new ArrayList<>();
         boolean delivered = true;
+        CompletableFuture<Optional<FrozenBatch>> next = nextBatch(st, Long.MIN_VALUE);
         try {
-            long cursor = Long.MIN_VALUE;
             while (true) {
-                Optional<FrozenBatch> next = nextBatch(st, cursor);
-                if (next.isEmpty()) {
+                Optional<FrozenBatch> current = await(next);
+                next = null;
+                if (current.isEmpty()) {
                     break;
                 }
-                FrozenBatch batch = next.get();
-                cursor = batch.lastId();
+                FrozenBatch batch = current.get();
+                SpoolBatch rows = batch.rows();
+                boolean full = rows.size() >= settings.batchMaxRows() || rows.bytes() >= settings.batchMaxBytes();
+                if (full && nanoTime.getAsLong() - deadline < 0) {
+                    // A backlog: freeze the next batch while this one is sent, so its commit overlaps the insert.
+                    next = nextBatch(st, batch.lastId());
+                }
                 if (!deliverFrozen(st, batch, deletes)) {
                     delivered = false;
                     break;
                 }
-                SpoolBatch rows = batch.rows();
-                boolean full = rows.size() >= settings.batchMaxRows() || rows.bytes() >= settings.batchMaxBytes();
-                if (!full || nanoTime.getAsLong() - deadline >= 0) {
+                if (next == null) {
                     break;
                 }
             }
         } finally {
+            if (next != null) {
+                await(next); // a batch frozen ahead and not sent stays frozen: it goes first next time
+            }
             for (CompletableFuture<Integer> d : deletes) {
                 await(d); // a failed delete means the rows were delivered but are still queued: resent, recognised
             }
@@ -134,10 +141,12 @@ final class BatchDelivery implements AutoCloseable {
     }
 
     /**
-     * The oldest frozen batch after {@code cursor}; else the oldest rows after it, frozen now (committed
-     * before they are sent); empty when the table has nothing after the cursor.
+     * The oldest frozen batch after {@code cursor}; else the oldest rows after it, frozen now (the future
+     * completes once their identity is committed: only then may they be sent); empty when the table has
+     * nothing after the cursor. The rows are read at once, on this thread.
      */
-    private Optional<FrozenBatch> nextBatch(TableState st, long cursor) throws SQLException, InterruptedException {
+    private CompletableFuture<Optional<FrozenBatch>> nextBatch(TableState st, long cursor)
+            throws SQLException, InterruptedException {
         Optional<FrozenBatch> frozen = spool.reader().frozenAfter(st.table, cursor);
         if (frozen.isPresent()) {
             FrozenBatch b = frozen.get();
@@ -149,15 +158,15 @@ final class BatchDelivery implements AutoCloseable {
                 log.warn("table {}: frozen batch {} no longer matches its record ({} rows frozen, {} found); "
                         + "re-frozen as a new block, which ClickHouse cannot recognise as a repeat of the old one",
                         st.table, b.id(), b.frozenRows(), b.size());
-                return Optional.of(await(spool.refreeze(b)));
+                return spool.refreeze(b).thenApply(Optional::of);
             }
-            return frozen;
+            return CompletableFuture.completedFuture(frozen);
         }
         SpoolBatch rows = spool.reader().after(st.table, cursor, settings.batchMaxRows(), settings.batchMaxBytes());
         if (rows.isEmpty()) {
-            return Optional.empty();
+            return CompletableFuture.completedFuture(Optional.empty());
         }
-        return Optional.of(await(spool.freeze(rows)));
+        return spool.freeze(rows).thenApply(Optional::of);
     }
 
     /**
