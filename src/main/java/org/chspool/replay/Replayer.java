@@ -50,7 +50,8 @@ public final class Replayer implements AutoCloseable {
     private volatile boolean running;
     private volatile boolean started;
     private volatile boolean flushAll;
-    private volatile boolean flushOnce;
+    /** Counts flush requests; a table is flushed once for every request made after its last flush. */
+    private final java.util.concurrent.atomic.AtomicLong flushRequests = new java.util.concurrent.atomic.AtomicLong();
     private int rotation;
 
     /** The agent's replayer: one sink per sender, built from the config. */
@@ -95,7 +96,7 @@ public final class Replayer implements AutoCloseable {
 
     /** Wakes the scheduler and makes every table due once, whatever its size and age (POST /flush). */
     public void flushNow() {
-        flushOnce = true;
+        flushRequests.incrementAndGet();
         wake.raise();
     }
 
@@ -155,8 +156,7 @@ public final class Replayer implements AutoCloseable {
         long now = nanoTime.getAsLong();
         long nowUs = spool.nowMicros();
         long flushNanos = settings.flushInterval().toNanos();
-        boolean forceAll = flushAll || flushOnce;
-        flushOnce = false;
+        long flushes = flushRequests.get();
         List<TableBacklog> backlog = spool.reader().backlog();
         long next = now + IDLE_NANOS;
         int n = backlog.size();
@@ -177,9 +177,13 @@ public final class Replayer implements AutoCloseable {
             }
             long wallAgeNanos = (nowUs - tb.oldestCreatedUs()) * 1000;
             long seenNanos = now - st.headSeenNanos;
-            boolean due = forceAll || st.retryAtNanos != 0 || tb.rows() >= settings.batchSize()
+            // A flush request counts for a table only once it is dispatched: one that is in flight (skipped
+            // above) or backing off is flushed on a later pass, never forgotten.
+            boolean flush = flushAll || st.flushedRequests < flushes;
+            boolean due = flush || st.retryAtNanos != 0 || tb.rows() >= settings.batchSize()
                     || wallAgeNanos >= flushNanos || seenNanos >= flushNanos;
             if (due) {
+                st.flushedRequests = flushes;
                 dispatch(st);
             } else {
                 next = Math.min(next, now + Math.min(flushNanos - seenNanos, flushNanos - Math.max(0, wallAgeNanos)));

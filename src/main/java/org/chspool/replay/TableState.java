@@ -19,6 +19,8 @@ final class TableState {
     // Scheduler-owned.
     long headCreatedUs = -1;
     long headSeenNanos;
+    /** Flush requests ({@code spoolctl flush}) answered by dispatching this table. */
+    long flushedRequests;
 
     // Owned by the holder of inFlight; volatile so status readers see recent values.
     volatile long retryAtNanos;

@@ -117,6 +117,28 @@ class ReplayerIT {
         assertEquals(10, ch.count(db + ".a"));
     }
 
+    /**
+     * Hardening B6: a flush asked for while the table is being delivered is not lost. The table's rows are
+     * young and few (flush interval one hour), the first flush's insert is held up by the proxy, more
+     * rows arrive and a second flush is asked for meanwhile: those rows must be delivered without waiting
+     * for the interval (before: the pass that saw the second flush skipped the busy table and cleared it).
+     */
+    @Test
+    void aFlushAskedForWhileTheTableIsInFlightIsNotLost() throws Exception {
+        try (FaultProxy proxy = FaultProxy.inFrontOf(ch)) {
+            Replayer r = replayer(proxy.url(), settings(1000, Duration.ofHours(1)), true);
+            put("a", 0, 10);
+            proxy.delay(Duration.ofMillis(700));
+            r.flushNow();
+            Eventually.await(Duration.ofSeconds(10), "the first insert in flight", () -> proxy.faultsInjected() > 0);
+            put("a", 10, 20);
+            r.flushNow();
+            Eventually.await(Duration.ofSeconds(10), "the first 10 rows delivered", () -> ch.count(db + ".a") >= 10);
+            proxy.pass();
+            Eventually.await(Duration.ofSeconds(10), "the rows of the second flush delivered", () -> ch.count(db + ".a") == 20);
+        }
+    }
+
     @Test
     void hundredThousandRowsAcrossThreeTablesArriveExactly() throws Exception {
         put("a", 0, 40_000);
