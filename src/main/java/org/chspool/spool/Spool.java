@@ -51,27 +51,47 @@ public final class Spool implements AutoCloseable {
         this.file = config.spoolFile();
         this.recovery = SpoolRecovery.atOpen(file, clock); // a damaged file is moved aside and its rows recovered
         this.diskReserve = new DiskReserve(file, freeSpace);
+        Connection w = null;
+        SpoolReader r = null;
         try {
-            writerConn = SqliteConnections.writer(file, config.sync());
-            SpoolSchema.ensure(writerConn);
-            instanceId = SpoolSchema.instanceId(writerConn);
-            try (Statement s = writerConn.createStatement();
+            w = SqliteConnections.writer(file, config.sync());
+            SpoolSchema.ensure(w);
+            instanceId = SpoolSchema.instanceId(w);
+            try (Statement s = w.createStatement();
                  ResultSet rs = s.executeQuery("SELECT coalesce(sum(rows), 0), coalesce(sum(bytes), 0) FROM table_stats")) {
                 rs.next();
                 queuedRows.set(rs.getLong(1));
                 queuedBytes.set(rs.getLong(2));
             }
-            reader = new SpoolReader(SqliteConnections.reader(file, config.sync()), instanceId);
-        } catch (SQLException e) {
-            throw new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
-        }
-        writer = new GroupCommitWriter(writerConn, counters, config.commitMaxRows(), config.commitMaxBytes(),
-                config.admissionQueueRows(), config.admissionQueueBytes(), config.putTimeout().toNanos(), this::describeDisk, this::committed);
-        try {
+            r = new SpoolReader(SqliteConnections.reader(file, config.sync()), instanceId);
+            writerConn = w;
+            reader = r;
+            writer = new GroupCommitWriter(writerConn, counters, config.commitMaxRows(), config.commitMaxBytes(),
+                    config.admissionQueueRows(), config.admissionQueueBytes(), config.putTimeout().toNanos(),
+                    this::describeDisk, this::committed);
             writer.start();
         } catch (SQLException e) {
-            throw new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
+            // Nothing of a failed open stays open: the connections would hold the file (and its locks).
+            SpoolException failure = new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
+            closeAfterFailedOpen(failure, r, w);
+            throw failure;
+        } catch (SpoolException | RuntimeException e) {
+            closeAfterFailedOpen(e, r, w);
+            throw e;
         }
+    }
+
+    private void closeAfterFailedOpen(Exception failure, SpoolReader r, Connection w) {
+        for (AutoCloseable c : new AutoCloseable[] {r, w}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        diskReserve.close();
     }
 
     /** Opens (creating if needed) the spool file of {@code config} and starts its writer thread. */
