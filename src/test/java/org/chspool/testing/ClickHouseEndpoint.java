@@ -3,12 +3,14 @@ package org.chspool.testing;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 
 /**
  * A real ClickHouse HTTP endpoint for integration tests, plus a tiny SQL helper that talks to it
@@ -82,7 +84,23 @@ public final class ClickHouseEndpoint {
      * @throws IllegalStateException with the server's error text when the status is not 200
      */
     public String query(String sql) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/"))
+        return query(sql, Map.of());
+    }
+
+    /**
+     * Runs one statement with query-level settings (sent as URL parameters, e.g.
+     * {@code insert_distributed_sync=1}); the SQL may carry data after {@code FORMAT ...} and a newline.
+     *
+     * @throws IllegalStateException with the server's error text when the status is not 200
+     */
+    public String query(String sql, Map<String, String> settings) {
+        StringBuilder target = new StringBuilder(url).append('/');
+        char sep = '?';
+        for (Map.Entry<String, String> e : settings.entrySet()) {
+            target.append(sep).append(encode(e.getKey())).append('=').append(encode(e.getValue()));
+            sep = '&';
+        }
+        HttpRequest request = HttpRequest.newBuilder(URI.create(target.toString()))
                 .timeout(TIMEOUT)
                 .header("Authorization", basicAuth())
                 .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
@@ -97,7 +115,8 @@ public final class ClickHouseEndpoint {
             throw new IllegalStateException("interrupted while querying " + url, e);
         }
         if (response.statusCode() != 200) {
-            throw new IllegalStateException("HTTP " + response.statusCode() + " for [" + sql + "]: "
+            String shown = sql.length() > 300 ? sql.substring(0, 300) + "..." : sql; // inserts carry data
+            throw new IllegalStateException("HTTP " + response.statusCode() + " for [" + shown + "]: "
                     + response.body().trim());
         }
         return response.body();
@@ -142,6 +161,10 @@ public final class ClickHouseEndpoint {
     private String basicAuth() {
         String raw = user + ":" + password;
         return "Basic " + Base64.getEncoder().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
     private static String decode(String s) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,22 +20,70 @@ import java.util.stream.Stream;
  * a temp directory with its own generated {@code config.xml} and {@code users.xml}: loopback only,
  * free ports, user {@code default} with an empty password, data and logs inside the temp dir.
  *
- * <p>Not thread-safe: {@link ClickHouseServerExtension} starts one per JVM and closes it when the
- * JUnit root context closes. Benchmarks start their own with {@link #startInstalled()}.
+ * <p>One instance is one process run. {@link ClickHouseServerExtension} starts one per JVM and
+ * closes it when the JUnit root context closes; benchmarks start their own with
+ * {@link #startInstalled()}. {@link ClickHouseCluster} launches its replicas with
+ * {@link #launch}: fixed ports, a data dir it owns (kept across runs, so a replica can be killed and
+ * started again on the same ports and data) and an extra config fragment (ZooKeeper, macros,
+ * remote_servers).
+ *
+ * <p>Not thread-safe: start, kill and close from one thread (the test's).
  */
 public final class LocalClickHouseServer implements AutoCloseable {
     static final List<Path> BINARIES = List.of(
             Paths.get("/usr/sbin/clickhouse-server"), Paths.get("/usr/bin/clickhouse-server"));
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
+    /** The three ports a server listens on (all on 127.0.0.1). */
+    record Ports(int http, int tcp, int interserver) {
+        /** Three currently free loopback ports. */
+        static Ports free() throws IOException {
+            return free(1).get(0);
+        }
+
+        /** {@code count} triples of free loopback ports, all distinct (held open together while picked). */
+        static List<Ports> free(int count) throws IOException {
+            List<ServerSocket> sockets = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3 * count; i++) {
+                    sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+                }
+                List<Ports> ports = new ArrayList<>();
+                for (int i = 0; i < count; i++) {
+                    ports.add(new Ports(sockets.get(3 * i).getLocalPort(), sockets.get(3 * i + 1).getLocalPort(),
+                            sockets.get(3 * i + 2).getLocalPort()));
+                }
+                return ports;
+            } finally {
+                for (ServerSocket s : sockets) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * Where and how to run a server: its dir (config, data, logs), ports, HTTP keep-alive timeout
+     * and XML elements placed inside {@code <yandex>} after the standard ones.
+     *
+     * <p>The keep-alive timeout also bounds a graceful stop: 18.16 waits for idle keep-alive
+     * connections (the test's own client holds one) until the server times them out.
+     */
+    record Launch(Path dir, Ports ports, int keepAliveTimeoutSeconds, String extraConfig) {}
+
+    /** Keep-alive of {@link #start(Path)}'s servers (the value the integration tests were written against). */
+    private static final int DEFAULT_KEEP_ALIVE_SECONDS = 10;
+
     private final Path dir;
+    private final boolean deleteDirOnClose;
     private final Process process;
     private final ClickHouseEndpoint endpoint;
     /** Kills the server if the JVM exits without closing the JUnit root context (e.g. a fork killed). */
     private final Thread killOnExit;
 
-    private LocalClickHouseServer(Path dir, Process process, ClickHouseEndpoint endpoint) {
+    private LocalClickHouseServer(Path dir, boolean deleteDirOnClose, Process process, ClickHouseEndpoint endpoint) {
         this.dir = dir;
+        this.deleteDirOnClose = deleteDirOnClose;
         this.process = process;
         this.endpoint = endpoint;
         this.killOnExit = new Thread(process::destroyForcibly, "clickhouse-server-kill-on-exit");
@@ -53,20 +102,32 @@ public final class LocalClickHouseServer implements AutoCloseable {
      *     answer within 30 s
      */
     static LocalClickHouseServer start(Path binary) throws IOException {
-        Path dir = Files.createTempDirectory("chspool-clickhouse-");
-        int http = freePort();
-        int tcp = freePort();
-        int interserver = freePort();
+        Launch launch = new Launch(Files.createTempDirectory("chspool-clickhouse-"), Ports.free(),
+                DEFAULT_KEEP_ALIVE_SECONDS, "");
+        return launch(binary, launch, true);
+    }
+
+    /**
+     * Writes {@code config.xml} and {@code users.xml} into the launch's dir (overwriting earlier
+     * ones, so a second launch in the same dir reuses its data), starts the server and waits until
+     * {@code /ping} answers.
+     *
+     * @param deleteDirOnClose whether {@link #close()} deletes the dir; false when the caller owns it
+     * @throws IllegalStateException with the tail of the server's logs if it exits or does not
+     *     answer within 30 s (the process is stopped then)
+     */
+    static LocalClickHouseServer launch(Path binary, Launch launch, boolean deleteDirOnClose) throws IOException {
+        Path dir = launch.dir();
         Files.createDirectories(dir.resolve("log"));
-        Files.writeString(dir.resolve("config.xml"), config(dir, http, tcp, interserver), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("config.xml"), config(launch), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("users.xml"), USERS, StandardCharsets.UTF_8);
         Process process = new ProcessBuilder(binary.toString(), "--config-file=" + dir.resolve("config.xml"))
                 .directory(dir.toFile())
-                .redirectOutput(dir.resolve("log/stdout.log").toFile())
-                .redirectError(dir.resolve("log/stderr.log").toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("log/stdout.log").toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("log/stderr.log").toFile()))
                 .start();
-        LocalClickHouseServer server = new LocalClickHouseServer(
-                dir, process, new ClickHouseEndpoint("http://127.0.0.1:" + http, "default", ""));
+        LocalClickHouseServer server = new LocalClickHouseServer(dir, deleteDirOnClose, process,
+                new ClickHouseEndpoint("http://127.0.0.1:" + launch.ports().http(), "default", ""));
         try {
             server.awaitPing();
         } catch (RuntimeException e) {
@@ -101,6 +162,23 @@ public final class LocalClickHouseServer implements AutoCloseable {
 
     public ClickHouseEndpoint endpoint() {
         return endpoint;
+    }
+
+    /** The server's process id (ClickHouse writes it into its ZooKeeper {@code is_active} nodes). */
+    long pid() {
+        return process.pid();
+    }
+
+    /** Whether the process is still running (false after {@link #kill()}, {@link #close()} or a crash). */
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL, like a crash or the OOM killer: no shutdown, the data dir stays. Waits for the exit. */
+    void kill() {
+        forgetShutdownHook();
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(10));
     }
 
     private void awaitPing() {
@@ -141,38 +219,66 @@ public final class LocalClickHouseServer implements AutoCloseable {
         return sb.toString();
     }
 
-    /** Stops the process (SIGTERM, then SIGKILL after 10 s) and deletes the temp directory. */
+    /**
+     * SIGTERM, then SIGKILL if the server has not exited within {@code grace}; waits for the exit.
+     *
+     * @return whether it exited by itself within the grace period
+     */
+    boolean stop(Duration grace) {
+        forgetShutdownHook();
+        process.destroy();
+        if (awaitExit(grace)) {
+            return true;
+        }
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(5));
+        return false;
+    }
+
+    /**
+     * Stops the process (SIGTERM, then SIGKILL after 10 s) and, unless launched with a dir the caller
+     * owns, deletes the directory. Safe to call after {@link #kill()}.
+     */
     @Override
     public void close() {
+        stop(Duration.ofSeconds(10));
+        if (deleteDirOnClose) {
+            deleteRecursively(dir);
+        }
+    }
+
+    /** Deletes a directory tree, best effort: a leftover temp dir is harmless. */
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // best effort
+        }
+    }
+
+    private boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void forgetShutdownHook() {
         try {
             Runtime.getRuntime().removeShutdownHook(killOnExit);
         } catch (IllegalStateException alreadyShuttingDown) {
             // the hook runs anyway
         }
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort: a leftover temp dir is harmless
-        }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static String config(Path dir, int http, int tcp, int interserver) {
-        String d = dir.toAbsolutePath().toString();
+    private static String config(Launch launch) {
+        String d = launch.dir().toAbsolutePath().toString();
         return """
                 <?xml version="1.0"?>
                 <yandex>
@@ -190,7 +296,7 @@ public final class LocalClickHouseServer implements AutoCloseable {
                   <interserver_http_host>127.0.0.1</interserver_http_host>
                   <listen_host>127.0.0.1</listen_host>
                   <max_connections>256</max_connections>
-                  <keep_alive_timeout>10</keep_alive_timeout>
+                  <keep_alive_timeout>%6$d</keep_alive_timeout>
                   <max_concurrent_queries>100</max_concurrent_queries>
                   <uncompressed_cache_size>268435456</uncompressed_cache_size>
                   <mark_cache_size>268435456</mark_cache_size>
@@ -203,8 +309,10 @@ public final class LocalClickHouseServer implements AutoCloseable {
                   <default_database>default</default_database>
                   <timezone>UTC</timezone>
                   <mlock_executable>false</mlock_executable>
+                %5$s
                 </yandex>
-                """.formatted(d, http, tcp, interserver);
+                """.formatted(d, launch.ports().http(), launch.ports().tcp(), launch.ports().interserver(),
+                        launch.extraConfig(), launch.keepAliveTimeoutSeconds());
     }
 
     private static final String USERS = """
