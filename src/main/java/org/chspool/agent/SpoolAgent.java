@@ -3,6 +3,8 @@ package org.chspool.agent;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -184,7 +186,12 @@ public final class SpoolAgent implements AutoCloseable {
         closed.await();
     }
 
-    /** Graceful shutdown: stop intake, deliver within the grace period, close the spool. Idempotent. */
+    /**
+     * Graceful shutdown: stop intake, deliver within the grace period, close the spool. Idempotent. Every
+     * step runs even when an earlier one fails or the calling thread is interrupted (then the drain is cut
+     * short, the rest still closes, and the interrupt is restored): a failed drain must not leave the spool
+     * file or the listeners open.
+     */
     @Override
     public synchronized void close() {
         if (closing) {
@@ -192,29 +199,71 @@ public final class SpoolAgent implements AutoCloseable {
         }
         closing = true;
         log.info("shutting down: no new rows; delivering for up to {} s", config.shutdownGrace().toSeconds());
+        ShutdownSteps steps = new ShutdownSteps();
         try {
-            ingest.stopAccepting();
+            steps.run("stop accepting rows", () -> {
+                ingest.stopAccepting();
+                if (http != null) {
+                    http.stopAccepting();
+                }
+            });
+            long[] left = {-1};
+            steps.run("deliver within the grace period", () -> left[0] = replayer.drain(config.shutdownGrace()));
+            steps.run("close the admin endpoint", admin::close); // after the drain: `spoolctl status` can follow it
+            steps.run("stop the replayer", replayer::close);
+            steps.run("stop maintenance", () -> {
+                maintenanceTimer.shutdownNow();
+                maintenance.close();
+            });
+            steps.run("close the spool", spool::close); // commits rows already admitted; their acks are queued
+            steps.run("close the put listeners", ingest::close); // writes those acks, then closes the connections
             if (http != null) {
-                http.stopAccepting();
+                steps.run("close the HTTP endpoint", http::close); // answers requests whose commits just completed
             }
-            long left = replayer.drain(config.shutdownGrace());
-            admin.close(); // after the drain, so `spoolctl status` can follow the shutdown
-            replayer.close();
-            maintenanceTimer.shutdownNow();
-            maintenance.close();
-            spool.close(); // commits rows already admitted; their acks are queued to the connections
-            ingest.close(); // writes those acks, then closes the connections
-            if (http != null) {
-                http.close(); // answers the HTTP requests whose commits just completed
+            if (steps.clean()) {
+                log.info("stopped; {} row(s) stay in the spool for the next start", left[0] < 0 ? spool.queuedRows() : left[0]);
+            } else {
+                log.warn("stopped after {}; the spool file is consistent, undelivered rows stay queued", steps.summary());
             }
-            log.info("stopped; {} row(s) stay in the spool for the next start", left);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            log.warn("shutdown interrupted; the spool file is consistent, undelivered rows stay queued");
-        } catch (Exception e) {
-            log.error("error during shutdown", e);
         } finally {
+            steps.restoreInterrupt();
             closed.countDown();
+        }
+    }
+
+    /** Runs shutdown steps one after the other, each on its own: a failure is logged and the next step runs. */
+    private static final class ShutdownSteps {
+        private final List<String> failed = new ArrayList<>();
+        private boolean interrupted;
+
+        interface Step {
+            void run() throws Exception;
+        }
+
+        void run(String what, Step step) {
+            try {
+                step.run();
+            } catch (InterruptedException e) {
+                interrupted = true; // the flag is cleared by the throw, so the next steps can still wait
+                failed.add(what + " (interrupted)");
+            } catch (Exception | Error e) {
+                failed.add(what + " (" + e + ")");
+                log.error("shutdown: {} failed; going on with the next steps", what, e);
+            }
+        }
+
+        boolean clean() {
+            return failed.isEmpty();
+        }
+
+        String summary() {
+            return "failures in: " + String.join(", ", failed);
+        }
+
+        void restoreInterrupt() {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
