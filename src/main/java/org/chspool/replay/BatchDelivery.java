@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Set;
 import org.chspool.clickhouse.DedupeProbe;
 import org.chspool.clickhouse.DedupeProbe.KeyValue;
-import org.chspool.clickhouse.ClickHouseSink;
 import org.chspool.clickhouse.InsertFailure;
+import org.chspool.clickhouse.PooledSink;
 import org.chspool.spool.Spool;
 import org.chspool.spool.SpoolBatch;
 import org.slf4j.Logger;
@@ -26,14 +26,14 @@ import org.slf4j.LoggerFactory;
  * isolated, deliver the rest, quarantine the rejected ones. Rows leave the queue only into ClickHouse
  * or the quarantine.
  *
- * <p>Threading: one instance per sender thread; it owns its {@link ClickHouseSink}. The table it works
+ * <p>Threading: one instance per sender thread; it owns its {@link PooledSink}. The table it works
  * on is owned through {@link TableState#inFlight}.
  */
 final class BatchDelivery implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchDelivery.class);
 
     private final Spool spool;
-    private final ClickHouseSink sink;
+    private final PooledSink sink;
     private final ReplaySettings settings;
     private final Backoff backoff;
     private final LongSupplier nanoTime;
@@ -42,7 +42,7 @@ final class BatchDelivery implements AutoCloseable {
     private final DedupeKeys dedupe;
     private final DedupeProbe probe;
 
-    BatchDelivery(Spool spool, ClickHouseSink sink, ReplaySettings settings, Backoff backoff, LongSupplier nanoTime,
+    BatchDelivery(Spool spool, PooledSink sink, ReplaySettings settings, Backoff backoff, LongSupplier nanoTime,
                   ReplayCounters counters, ServerHealth health, DedupeKeys dedupe) {
         this.spool = spool;
         this.sink = sink;
