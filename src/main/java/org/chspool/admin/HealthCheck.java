@@ -8,8 +8,10 @@ import org.chspool.spool.Bytes;
 /**
  * Decides the verdict from a status snapshot. The mapping (also in {@code docs/operations.md}):
  * <ul>
- * <li>DOWN — ClickHouse has answered no request for longer than {@link HealthPolicy#downAfter()}.</li>
- * <li>DEGRADED — any of: rows in the quarantine; a table's oldest row at least {@code CH_ALERT_AGE_S}
+ * <li>DOWN — ClickHouse has answered no request for longer than {@link HealthPolicy#downAfter()}
+ * ({@code CH_DOWN_AFTER_S}); with several servers, none of them has.</li>
+ * <li>DEGRADED — any of: with several servers, one (or more, not all past the limit) is down or
+ * answering retryable errors (named in the reason; the others take its inserts); rows in the quarantine; a table's oldest row at least {@code CH_ALERT_AGE_S}
  * old; queued bytes at or above 90% of {@code CH_SPOOL_MAX_BYTES}; free disk below
  * {@code CH_VACUUM_MIN_FREE_BYTES}; the spool file was damaged at start and recovered, until an
  * operator acknowledges it ({@code spoolctl recover --ack}).</li>
@@ -44,11 +46,8 @@ public final class HealthCheck {
             v = Verdict.DEGRADED;
             reasons.add("spoolctl recover --ack once seen: " + recovery);
         }
-        if (ch != null && !ch.reachable() && ch.downForSeconds() >= p.downAfter().toMillis() / 1000.0) {
-            v = Verdict.DOWN;
-            reasons.add(String.format(Locale.ROOT, "ClickHouse unreachable for %s (limit %s)%s",
-                    Durations.human(ch.downForSeconds()), Durations.human(p.downAfter().toMillis() / 1000.0),
-                    ch.lastError() == null ? "" : ": " + ch.lastError()));
+        if (ch != null) {
+            v = v.worst(clickHouse(p, ch, reasons));
         }
         if (totals.quarantinedRows() > 0) {
             v = v.worst(Verdict.DEGRADED);
@@ -81,5 +80,34 @@ public final class HealthCheck {
                     + Bytes.human(p.minFreeBytes()));
         }
         return new Health(v, reasons);
+    }
+
+    /**
+     * DOWN when no server has answered for the limit; otherwise, with several servers, DEGRADED for each
+     * one that is down or failing. A single server down for less than the limit is OK (a restart).
+     */
+    private static Verdict clickHouse(HealthPolicy p, StatusReport.ClickHouse ch, List<String> reasons) {
+        double limit = p.downAfter().toMillis() / 1000.0;
+        int n = ch.servers().size();
+        if (!ch.reachable() && ch.downForSeconds() >= limit) {
+            reasons.add(String.format(Locale.ROOT, "ClickHouse unreachable for %s (limit %s)%s%s",
+                    Durations.human(ch.downForSeconds()), Durations.human(limit),
+                    n > 1 ? ", all " + n + " servers" : "", ch.lastError() == null ? "" : ": " + ch.lastError()));
+            return Verdict.DOWN;
+        }
+        if (n < 2) {
+            return Verdict.OK;
+        }
+        long impaired = ch.servers().stream().filter(StatusReport.ClickHouseServer::impaired).count();
+        for (StatusReport.ClickHouseServer s : ch.servers()) {
+            if (s.impaired()) {
+                String what = s.reachable() ? "answers with errors, skipped for " + Durations.human(s.skippedForSeconds())
+                        : "unreachable for " + Durations.human(s.downForSeconds());
+                reasons.add("ClickHouse server " + s.url() + " " + what + " (" + impaired + " of " + n
+                        + " servers impaired" + (impaired < n ? "; the others take its inserts" : "") + ")"
+                        + (s.lastError() == null ? "" : ": " + s.lastError()));
+            }
+        }
+        return impaired > 0 ? Verdict.DEGRADED : Verdict.OK;
     }
 }

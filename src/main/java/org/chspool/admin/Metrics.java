@@ -1,7 +1,9 @@
 package org.chspool.admin;
 
+import java.util.List;
 import java.util.Map;
 import org.chspool.Version;
+import org.chspool.clickhouse.PooledServer;
 import org.chspool.http.ClickHouseCode;
 import org.chspool.http.HttpCounters;
 import org.chspool.ingest.ErrorCode;
@@ -38,6 +40,7 @@ final class Metrics {
                 .sample("chspool_clickhouse_up", report.clickhouse().reachable() ? 1 : 0);
         w.family("chspool_clickhouse_down_seconds", "gauge", "Seconds ClickHouse has been unreachable; 0 when up.")
                 .sample("chspool_clickhouse_down_seconds", report.clickhouse().downForSeconds());
+        servers(w, report.clickhouse().servers(), src.replayer().health().pooledServers());
         maintenance(w, src.maintenance().last());
         HttpCounters http = src.http().get();
         if (http != null) {
@@ -105,6 +108,39 @@ final class Metrics {
         w.histogram("chspool_insert_duration_seconds", "Duration of ClickHouse inserts (successful or not).",
                 c.insertSeconds());
         w.histogram("chspool_batch_rows", "Rows per ClickHouse insert.", c.batchRows());
+    }
+
+    /**
+     * Per-server families, labelled {@code server} (the URL without credentials): gauges and counts from
+     * the report's server list, latencies from the pool's histograms (same order, the configured one).
+     */
+    private static void servers(PrometheusWriter w, List<StatusReport.ClickHouseServer> servers,
+                                List<PooledServer> pooled) {
+        w.family("chspool_clickhouse_server_up", "gauge",
+                "1 while the server answers requests (or has not been tried yet), 0 while it does not.");
+        servers.forEach(s -> w.sample("chspool_clickhouse_server_up", s.reachable() ? 1 : 0, "server", s.url()));
+        w.family("chspool_clickhouse_server_down_seconds", "gauge", "Seconds the server has not answered; 0 when up.");
+        servers.forEach(s -> w.sample("chspool_clickhouse_server_down_seconds", s.downForSeconds(), "server", s.url()));
+        w.family("chspool_clickhouse_server_available", "gauge",
+                "1 when the server is in rotation, 0 while it is skipped after failures.");
+        servers.forEach(s -> w.sample("chspool_clickhouse_server_available", s.skippedForSeconds() > 0 ? 0 : 1,
+                "server", s.url()));
+        w.family("chspool_clickhouse_server_consecutive_failures", "gauge",
+                "Failures in a row (no answer, or a retryable error); 0 after any other outcome.");
+        servers.forEach(s -> w.sample("chspool_clickhouse_server_consecutive_failures", s.consecutiveFailures(),
+                "server", s.url()));
+        w.family("chspool_clickhouse_server_inserts_total", "counter", "Inserts sent to the server since start, by result.");
+        servers.forEach(s -> w.sample("chspool_clickhouse_server_inserts_total", s.insertsOk(), "server", s.url(), "result", "ok")
+                .sample("chspool_clickhouse_server_inserts_total", s.insertsFailed(), "server", s.url(), "result", "failed"));
+        w.family("chspool_clickhouse_server_info", "gauge", "Always 1; the version label is what the server's probe found.");
+        servers.stream().filter(s -> s.serverVersion() != null).forEach(s ->
+                w.sample("chspool_clickhouse_server_info", 1, "server", s.url(), "version", s.serverVersion()));
+        w.family("chspool_clickhouse_server_insert_duration_seconds", "histogram",
+                "Duration of inserts sent to the server (successful or not).");
+        for (int i = 0; i < Math.min(servers.size(), pooled.size()); i++) {
+            w.histogramSamples("chspool_clickhouse_server_insert_duration_seconds", pooled.get(i).insertSeconds(),
+                    "server", servers.get(i).url());
+        }
     }
 
     private static void maintenance(PrometheusWriter w, MaintenanceResult m) {

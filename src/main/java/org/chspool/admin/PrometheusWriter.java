@@ -41,24 +41,36 @@ final class PrometheusWriter {
     }
 
     /**
-     * A histogram's {@code _bucket} samples (cumulative, ending in {@code +Inf}), {@code _sum} and
-     * {@code _count}. The histogram is read without a lock, so an observation racing the scrape could
-     * make a bucket exceed the count; the count written is never below the last bucket.
+     * A histogram family with one unlabelled histogram: see {@link #histogramSamples}.
      */
     PrometheusWriter histogram(String name, String help, Histogram h) {
         family(name, "histogram", help);
+        return histogramSamples(name, h);
+    }
+
+    /**
+     * A histogram's {@code _bucket} samples (cumulative, ending in {@code +Inf}), {@code _sum} and
+     * {@code _count}, each with {@code labels} (name/value pairs; the buckets add {@code le}), under a
+     * family already written. The histogram is read without a lock, so an observation racing the scrape
+     * could make a bucket exceed the count; the count written is never below the last bucket.
+     */
+    PrometheusWriter histogramSamples(String name, Histogram h, String... labels) {
         double[] bounds = h.bounds();
         long[] cumulative = h.cumulativeCounts();
         double sum = h.sum();
         long count = h.count();
         long last = cumulative.length == 0 ? 0 : cumulative[cumulative.length - 1];
         count = Math.max(count, last);
+        String[] withLe = java.util.Arrays.copyOf(labels, labels.length + 2);
+        withLe[labels.length] = "le";
         for (int i = 0; i < bounds.length; i++) {
-            sample(name + "_bucket", cumulative[i], "le", number(bounds[i]));
+            withLe[labels.length + 1] = number(bounds[i]);
+            sample(name + "_bucket", cumulative[i], withLe);
         }
-        sample(name + "_bucket", count, "le", "+Inf");
-        sample(name + "_sum", sum);
-        sample(name + "_count", count);
+        withLe[labels.length + 1] = "+Inf";
+        sample(name + "_bucket", count, withLe);
+        sample(name + "_sum", sum, labels);
+        sample(name + "_count", count, labels);
         return this;
     }
 

@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import java.util.function.LongSupplier;
 import org.chspool.Version;
 import org.chspool.clickhouse.ServerCapabilities;
+import org.chspool.clickhouse.ServerState;
 import org.chspool.config.AgentConfig;
 import org.chspool.replay.ReplayCounters;
 import org.chspool.replay.ServerHealth;
@@ -87,7 +88,7 @@ public final class StatusCollector {
                 spool.queuedRows(), spool.queuedBytes(), config.spoolMaxBytes(), SpoolFiles.sizeOrZero(spool.file()),
                 SpoolFiles.sizeOrZero(SpoolFiles.walOf(spool.file())), freeBytes(spool), spool.counters().rowsAccepted(), rc.deliveredRows(),
                 totalRate, quarantinedTotal, rejected);
-        StatusReport.ClickHouse ch = clickHouse(config, src.replayer().health(), src.server().get(), nowNanos);
+        StatusReport.ClickHouse ch = clickHouse(config, src.replayer().health(), src.server().get());
         org.chspool.spool.RecoveryNotice recovery = src.spool().recoveryNotice();
         HealthCheck.Health health = HealthCheck.evaluate(policy, ch, tables, totals,
                 recovery == null ? null : recovery.summary());
@@ -105,18 +106,44 @@ public final class StatusCollector {
                 frozen, r == null ? org.chspool.clickhouse.DeliveryGuarantee.UNKNOWN.label() : r.guarantee());
     }
 
-    private static StatusReport.ClickHouse clickHouse(AgentConfig c, ServerHealth h, ServerCapabilities caps,
-                                                      long nowNanos) {
-        long down = h.downSinceNanos();
-        Map<String, Boolean> features = null;
-        if (caps != null) {
-            features = new LinkedHashMap<>();
-            features.put("async_insert", caps.supportsAsyncInsert());
-            features.put("insert_deduplication_token", caps.supportsInsertDeduplicationToken());
+    /**
+     * The ClickHouse part: every server from one snapshot of the pool, and the summary derived from it
+     * (reachable while any server answers; down for as long as the last one has not answered).
+     */
+    static StatusReport.ClickHouse clickHouse(AgentConfig c, ServerHealth h, ServerCapabilities caps) {
+        List<ServerState> states = h.servers();
+        List<StatusReport.ClickHouseServer> servers = new ArrayList<>(states.size());
+        List<String> urls = new ArrayList<>(states.size());
+        boolean allDown = !states.isEmpty();
+        long downFor = Long.MAX_VALUE;
+        for (ServerState s : states) {
+            StatusReport.ClickHouseServer server = server(s);
+            servers.add(server);
+            urls.add(server.url());
+            allDown &= !s.reachable();
+            downFor = Math.min(downFor, s.downForNanos());
         }
-        return new StatusReport.ClickHouse(withoutCredentials(c.clickHouseUrl()), c.user(), c.database(), down < 0,
-                down < 0 ? 0 : Math.max(0, nowNanos - down) / 1e9, shorten(h.lastError()),
-                caps == null ? null : caps.version(), features);
+        return new StatusReport.ClickHouse(String.join(",", urls), c.user(), c.database(), !allDown,
+                allDown ? downFor / 1e9 : 0, shorten(h.lastError()), caps == null ? null : caps.version(),
+                features(caps), h.loadBalancing(), servers);
+    }
+
+    static StatusReport.ClickHouseServer server(ServerState s) {
+        ServerCapabilities caps = s.capabilities();
+        return new StatusReport.ClickHouseServer(withoutCredentials(URI.create(s.url())), s.condition().label(),
+                s.reachable(), s.downForNanos() < 0 ? 0 : s.downForNanos() / 1e9, s.unavailableForNanos() / 1e9,
+                s.consecutiveFailures(), shorten(s.lastError()), s.insertsOk(), s.insertsFailed(),
+                s.meanInsertSeconds(), caps == null ? null : caps.version(), features(caps));
+    }
+
+    private static Map<String, Boolean> features(ServerCapabilities caps) {
+        if (caps == null) {
+            return null;
+        }
+        Map<String, Boolean> features = new LinkedHashMap<>();
+        features.put("async_insert", caps.supportsAsyncInsert());
+        features.put("insert_deduplication_token", caps.supportsInsertDeduplicationToken());
+        return features;
     }
 
     private static Map<String, Long> delivered(List<TableReplayStatus> replay) {

@@ -1,9 +1,11 @@
 package org.chspool.admin;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
+import org.chspool.clickhouse.ServerState;
 
 /**
  * The body of {@code GET /status}, and what {@code spoolctl status} renders (it builds one from the
@@ -31,15 +33,61 @@ public record StatusReport(String namespace, String version, String agent, Doubl
 
     /**
      * The ClickHouse side as the replayer sees it. {@code url} never carries credentials; the password
-     * is never part of the report.
+     * is never part of the report. With several servers ({@code CH_URL} a list) the fields summarise
+     * them all and {@link #servers} has each one.
      *
-     * @param downForSeconds how long no request got an answer; 0 when reachable
-     * @param serverVersion and {@code capabilities}: from the start-up probe, null when unknown
+     * @param url the servers' URLs, comma-separated, in the configured order
+     * @param reachable whether any server answers
+     * @param downForSeconds how long no server has answered (since the last one stopped); 0 when reachable
+     * @param lastError the most recent failure of any server, shortened
+     * @param serverVersion and {@code capabilities}: of the first server probed so far, null when unknown
+     * @param loadBalancing {@code in_order} or {@code round_robin}; null in reports of older agents
+     * @param servers one entry per configured server; empty in reports of older agents
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record ClickHouse(String url, String user, String database, boolean reachable, double downForSeconds,
-                             String lastError, String serverVersion, Map<String, Boolean> capabilities) {
+                             String lastError, String serverVersion, Map<String, Boolean> capabilities,
+                             String loadBalancing, List<ClickHouseServer> servers) {
+        public ClickHouse {
+            servers = servers == null ? List.of() : List.copyOf(servers);
+        }
+
+        /** The summary alone, as agents before the server list wrote it. */
+        public ClickHouse(String url, String user, String database, boolean reachable, double downForSeconds,
+                          String lastError, String serverVersion, Map<String, Boolean> capabilities) {
+            this(url, user, database, reachable, downForSeconds, lastError, serverVersion, capabilities, null, null);
+        }
+    }
+
+    /**
+     * One configured ClickHouse server and its health.
+     *
+     * @param url without credentials
+     * @param state a {@link ServerState.Condition#label()}: {@code up}, {@code down} (no answer),
+     *     {@code failing} (answers retryable errors) or {@code unknown} (no request has reached it yet,
+     *     e.g. a standby under {@code in_order})
+     * @param reachable false while it does not answer
+     * @param downForSeconds how long it has not answered; 0 when reachable
+     * @param skippedForSeconds how much longer the agent sends it nothing after failures; 0 when in rotation
+     * @param consecutiveFailures failures in a row (no answer, or a retryable error)
+     * @param lastError its last such failure, shortened; kept after it recovers (see {@code state})
+     * @param insertsOk inserts it accepted since start
+     * @param insertsFailed inserts that failed on it since start
+     * @param meanInsertSeconds mean duration of those inserts; null before the first
+     * @param serverVersion and {@code capabilities}: from its own probe, null when unknown
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ClickHouseServer(String url, String state, boolean reachable, double downForSeconds,
+                                   double skippedForSeconds, int consecutiveFailures, String lastError,
+                                   long insertsOk, long insertsFailed, Double meanInsertSeconds,
+                                   String serverVersion, Map<String, Boolean> capabilities) {
+        /** Down, or answering with retryable errors: the agent routes around it. */
+        @JsonIgnore
+        public boolean impaired() {
+            return ServerState.Condition.DOWN.label().equals(state) || ServerState.Condition.FAILING.label().equals(state);
+        }
     }
 
     /**

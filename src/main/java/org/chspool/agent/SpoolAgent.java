@@ -14,10 +14,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.chspool.Version;
 import org.chspool.admin.AdminServer;
 import org.chspool.admin.StatusSource;
-import org.chspool.clickhouse.ClickHouseSink;
 import org.chspool.clickhouse.ClickHouseSinkConfig;
-import org.chspool.clickhouse.InsertFailure;
+import org.chspool.clickhouse.PooledSink;
 import org.chspool.clickhouse.ServerCapabilities;
+import org.chspool.clickhouse.ServerPool;
+import org.chspool.clickhouse.ServerState;
 import org.chspool.config.AgentConfig;
 import org.chspool.config.ConfigException;
 import org.chspool.config.ConfigLoader;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
- * The agent ({@code bin/spoold}): wires config → spool → replayer → ClickHouse sink, and the intake
+ * The agent ({@code bin/spoold}): wires config → spool → replayer → ClickHouse servers (one
+ * {@link ServerPool} of the {@code CH_URL} servers, one {@link PooledSink} per sender), and the intake
  * and admin listeners. Start order: spool, maintenance, replayer, listeners. Shutdown (SIGTERM, or
  * {@link #close()}) runs in the reverse order: close listeners, stop intake, keep delivering for
  * {@code CH_SHUTDOWN_GRACE_S}, then stop the replayer and close the spool. What was not delivered stays
@@ -48,11 +50,11 @@ public final class SpoolAgent implements AutoCloseable {
     private final Spool spool;
     private final SpoolMaintenance maintenance;
     private final ScheduledExecutorService maintenanceTimer;
+    private final ServerPool servers;
     private final Replayer replayer;
     private final SocketServer ingest;
     private final HttpInsertServer http;
     private final AdminServer admin;
-    private volatile ServerCapabilities serverCapabilities;
     private final long startedNanos = System.nanoTime();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
@@ -66,7 +68,8 @@ public final class SpoolAgent implements AutoCloseable {
             long every = config.maintenanceInterval().toMillis();
             maintenanceTimer.scheduleWithFixedDelay(this::maintainSafely, every, every, TimeUnit.MILLISECONDS);
             ClickHouseSinkConfig sinkConfig = sinkConfig(config);
-            this.replayer = Replayer.create(spool, config, () -> new ClickHouseSink(sinkConfig));
+            this.servers = ServerPool.of(config.clickHouseUrls(), config.loadBalancing());
+            this.replayer = Replayer.create(spool, config, () -> PooledSink.open(servers, sinkConfig));
             this.ingest = new SocketServer(config, spool);
             this.http = config.httpListen() == null ? null : new HttpInsertServer(config, spool);
             replayer.start();
@@ -77,7 +80,7 @@ public final class SpoolAgent implements AutoCloseable {
             this.admin = AdminServer.start(StatusSource.of(config, spool, replayer, maintenance, this::uptimeNanos)
                     .withIngest(ingest::counters)
                     .withHttp(() -> http == null ? null : http.counters())
-                    .withServer(this::serverCapabilities));
+                    .withServer(() -> replayer.health().capabilities()));
             log.info("accepting rows: socket={} tcp={} http={}", ingest.socketPath() == null ? "off" : ingest.socketPath(),
                     ingest.tcpPort() < 0 ? "off" : config.listen().host() + ":" + ingest.tcpPort(),
                     http == null ? "off" : config.httpListen().host() + ":" + http.port());
@@ -94,24 +97,30 @@ public final class SpoolAgent implements AutoCloseable {
         return new SpoolAgent(config);
     }
 
+    /** The connection settings of every server; each server's sink takes them with its own URL. */
     static ClickHouseSinkConfig sinkConfig(AgentConfig c) {
         return new ClickHouseSinkConfig(c.clickHouseUrl().toString(), c.user(), c.password().reveal(), c.database(),
                 c.connectTimeout(), c.socketTimeout(), c.compress(), c.skipUnknownFields());
     }
 
+    /** Probes every server (recording what it learns in the pool, for status) and logs the start. */
     private void logStart(ClickHouseSinkConfig sinkConfig) {
-        String server;
-        try (ClickHouseSink probe = new ClickHouseSink(sinkConfig)) {
-            ServerCapabilities caps = probe.probe();
-            serverCapabilities = caps;
-            server = "ClickHouse " + caps.version() + " (async_insert=" + caps.supportsAsyncInsert()
-                    + ", insert_deduplication_token=" + caps.supportsInsertDeduplicationToken() + ")";
-        } catch (InsertFailure e) {
-            server = "ClickHouse not reachable yet (" + e.summary() + "); rows are spooled and retried";
+        try (PooledSink probe = PooledSink.open(servers, sinkConfig)) {
+            probe.probeAll();
         }
-        log.info("chspool {} started: namespace={} spool={} ({} rows queued) clickhouse={} user={} db={}; {}",
+        StringBuilder found = new StringBuilder();
+        for (ServerState s : servers.states()) {
+            ServerCapabilities caps = s.capabilities();
+            found.append(found.length() == 0 ? "" : "; ").append(s.url()).append(": ")
+                    .append(caps != null ? "ClickHouse " + caps.version() + " (async_insert="
+                            + caps.supportsAsyncInsert() + ", insert_deduplication_token="
+                            + caps.supportsInsertDeduplicationToken() + ")"
+                            : s.impaired() ? "not reachable yet (" + s.lastError() + "); rows are spooled and retried"
+                            : "probe refused (see above)");
+        }
+        log.info("chspool {} started: namespace={} spool={} ({} rows queued) load_balancing={} user={} db={}; {}",
                 Version.get(), config.namespace(), spool.file().toAbsolutePath(), spool.queuedRows(),
-                config.clickHouseUrl(), config.user(), config.database(), server);
+                servers.loadBalancing(), config.user(), config.database(), found);
     }
 
     /** Best-effort cleanup after a failed start. */
@@ -148,12 +157,6 @@ public final class SpoolAgent implements AutoCloseable {
 
     public Replayer replayer() {
         return replayer;
-    }
-
-    /** The server's version and settings as last learned (by a sender, else by the start-up probe). */
-    private ServerCapabilities serverCapabilities() {
-        ServerCapabilities fromSenders = replayer.health().capabilities();
-        return fromSenders != null ? fromSenders : serverCapabilities;
     }
 
     public AdminServer admin() {

@@ -25,9 +25,12 @@ final class StatusRenderer {
                 ? " (up " + Durations.human(r.uptimeSeconds()) + ", chspool " + r.version() + ")" : ""));
         StatusReport.ClickHouse ch = r.clickhouse();
         if (ch != null) {
-            line(sb, "clickhouse: " + ch.url() + " user " + ch.user() + " db " + ch.database() + " · "
+            boolean several = ch.servers().size() > 1;
+            line(sb, "clickhouse: " + (several ? ch.servers().size() + " servers (" + ch.loadBalancing() + ")" : ch.url())
+                    + " user " + ch.user() + " db " + ch.database() + " · "
                     + (ch.reachable() ? "reachable" : "UNREACHABLE for " + Durations.human(ch.downForSeconds()))
-                    + (ch.serverVersion() == null ? "" : " · server " + ch.serverVersion()));
+                    + (ch.serverVersion() == null || several ? "" : " · server " + ch.serverVersion()));
+            ch.servers().forEach(server -> servers(sb, server));
         }
         r.reasons().forEach(reason -> line(sb, "  ! " + reason));
         sb.append('\n');
@@ -74,6 +77,18 @@ final class StatusRenderer {
                     + r.maintenance().summary());
         }
         return sb.toString();
+    }
+
+    /** One line per server: state, version, insert counts and mean latency; then its last error while impaired. */
+    private static void servers(StringBuilder sb, StatusReport.ClickHouseServer s) {
+        String state = !s.reachable() ? "DOWN for " + Durations.human(s.downForSeconds())
+                : s.impaired() ? "FAILING, skipped for " + Durations.human(s.skippedForSeconds()) : s.state();
+        line(sb, "  " + s.url() + " · " + state + (s.serverVersion() == null ? "" : " · " + s.serverVersion())
+                + " · inserts " + count(s.insertsOk()) + " ok, " + count(s.insertsFailed()) + " failed"
+                + (s.meanInsertSeconds() == null ? "" : String.format(Locale.ROOT, " · mean %.0f ms", s.meanInsertSeconds() * 1000)));
+        if (s.impaired() && s.lastError() != null) {
+            line(sb, "    last error: " + s.lastError());
+        }
     }
 
     private static String rejected(Map<String, Long> byReason) {

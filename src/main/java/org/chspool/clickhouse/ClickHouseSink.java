@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threading.</b> {@link #probe()} and {@link #insert} are for one thread at a time (the
  * replayer's); {@link #capabilities()} and {@link #isReachable()} may be read from any thread.
  */
-public final class ClickHouseSink implements AutoCloseable {
+public final class ClickHouseSink implements SingleServerSink {
     private static final Logger log = LoggerFactory.getLogger(ClickHouseSink.class);
     private static final int UNKNOWN_SETTING = 115;
 
@@ -82,6 +82,7 @@ public final class ClickHouseSink implements AutoCloseable {
      *
      * @throws InsertFailure when the server cannot be reached or refuses the probe
      */
+    @Override
     public ServerCapabilities probe() throws InsertFailure {
         try {
             String version = queryText("SELECT version() FORMAT TabSeparated").strip();
@@ -108,6 +109,7 @@ public final class ClickHouseSink implements AutoCloseable {
     }
 
     /** The last probe's result; null before the first successful probe. */
+    @Override
     public ServerCapabilities capabilities() {
         return capabilities;
     }
@@ -130,6 +132,7 @@ public final class ClickHouseSink implements AutoCloseable {
      * @throws InsertFailure classified RETRYABLE or PERMANENT; a RETRYABLE one after the request was
      *     sent may still have been committed by the server
      */
+    @Override
     public void insert(String database, String table, List<byte[]> payloads, String insertToken) throws InsertFailure {
         if (payloads.isEmpty()) {
             return;
@@ -179,7 +182,8 @@ public final class ClickHouseSink implements AutoCloseable {
      * Runs a read query and returns its TabSeparated text (used by {@link DedupeProbe}). Same
      * threading contract as {@link #insert}; failures are classified like an insert's.
      */
-    String select(String sql) throws InsertFailure {
+    @Override
+    public String select(String sql) throws InsertFailure {
         try {
             if (probeNeeded) {
                 probe();

@@ -59,6 +59,11 @@ public record ClickHouseSinkConfig(
                 DEFAULT_CONNECT_TIMEOUT, DEFAULT_SOCKET_TIMEOUT, true, true);
     }
 
+    /** The same settings for another server (each server of a {@link ServerPool} gets its own sink). */
+    public ClickHouseSinkConfig withUrl(String otherUrl) {
+        return new ClickHouseSinkConfig(otherUrl, user, password, database, connectTimeout, socketTimeout, compressRequests, skipUnknownFields);
+    }
+
     public ClickHouseSinkConfig withTimeouts(Duration connect, Duration socket) {
         return new ClickHouseSinkConfig(url, user, password, database, connect, socket, compressRequests, skipUnknownFields);
     }

@@ -15,16 +15,17 @@ import java.util.Set;
  * key column with typed literals lets the primary key index narrow the scan. Every value goes into SQL
  * as an escaped string literal or a validated number, never as raw text.
  *
- * <p>Threading: uses the sink's connection; call it from the sink's owning thread.
+ * <p>Threading: runs its queries through the given {@link QueryRunner} (a sender's {@link PooledSink},
+ * which fails over among servers like an insert); call it from that runner's owning thread.
  */
 public final class DedupeProbe {
     /** Key tuples per query, keeping statements small. */
     public static final int CHUNK = 200;
 
-    private final ClickHouseSink sink;
+    private final QueryRunner queries;
 
-    public DedupeProbe(ClickHouseSink sink) {
-        this.sink = sink;
+    public DedupeProbe(QueryRunner queries) {
+        this.queries = queries;
     }
 
     /** One key value as read from a row: a JSON string's content, or a JSON number's literal text. */
@@ -47,7 +48,7 @@ public final class DedupeProbe {
         Set<List<String>> found = new HashSet<>();
         for (int from = 0; from < keys.size(); from += CHUNK) {
             List<List<KeyValue>> chunk = keys.subList(from, Math.min(keys.size(), from + CHUNK));
-            String text = sink.select(query(database, table, columns, chunk));
+            String text = queries.select(query(database, table, columns, chunk));
             for (String line : text.split("\n")) {
                 if (!line.isEmpty()) {
                     List<String> tuple = new ArrayList<>(columns.size());

@@ -12,15 +12,16 @@ import java.util.regex.Pattern;
  * it forwards to (inserts into it are synchronous, see {@link ClickHouseSink}), unless its sharding key is
  * random: then a retried block is split into other per-shard blocks and cannot be recognised.
  *
- * <p>Threading: like the {@link ClickHouseSink} it queries through, one thread at a time.
+ * <p>Threading: like the {@link PooledSink} it queries through, one thread at a time. The engine is
+ * asked of whichever server the pool picks; replicas of one shard have the same tables.
  */
 public final class TableGuaranteeProbe {
     private static final Pattern DISTRIBUTED_ARGS = Pattern.compile(
             "^Distributed\\(\\s*'?([^,']*)'?\\s*,\\s*'?([^,']*)'?\\s*,\\s*'?([^,')\\s]*)'?");
 
-    private final ClickHouseSink sink;
+    private final PooledSink sink;
 
-    public TableGuaranteeProbe(ClickHouseSink sink) {
+    public TableGuaranteeProbe(PooledSink sink) {
         this.sink = sink;
     }
 

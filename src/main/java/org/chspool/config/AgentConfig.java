@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.chspool.clickhouse.LoadBalancing;
 
 /**
  * The agent's whole configuration: immutable, validated at construction (every problem reported at
@@ -23,7 +24,8 @@ public final class AgentConfig {
     public enum Sync { NORMAL, FULL }
 
     private final String namespace;
-    private final URI clickHouseUrl;
+    private final List<URI> clickHouseUrls;
+    private final LoadBalancing loadBalancing;
     private final String user;
     private final Secret password;
     private final String database;
@@ -74,7 +76,11 @@ public final class AgentConfig {
         if (!Identifiers.isValid(namespace.replace('-', '_'))) {
             p.problem(Setting.NAMESPACE, "use letters, digits, '_' and '-'");
         }
-        clickHouseUrl = p.httpUrl(Setting.URL);
+        clickHouseUrls = p.httpUrls(Setting.URL);
+        loadBalancing = LoadBalancing.fromConfigName(p.string(Setting.LOAD_BALANCING).toLowerCase(java.util.Locale.ROOT));
+        if (loadBalancing == null) {
+            p.problem(Setting.LOAD_BALANCING, "must be " + LoadBalancing.configNames());
+        }
         user = p.string(Setting.USER);
         password = readPassword(p);
         database = p.string(Setting.DB);
@@ -218,7 +224,12 @@ public final class AgentConfig {
     }
 
     public String namespace() { return namespace; }
-    public URI clickHouseUrl() { return clickHouseUrl; }
+    /** The first of {@link #clickHouseUrls()}. */
+    public URI clickHouseUrl() { return clickHouseUrls.get(0); }
+    /** The ClickHouse servers, in the configured order (at least one, no duplicates, no credentials). */
+    public List<URI> clickHouseUrls() { return clickHouseUrls; }
+    /** How the replayer picks among {@link #clickHouseUrls()} ({@code CH_LOAD_BALANCING}). */
+    public LoadBalancing loadBalancing() { return loadBalancing; }
     public String user() { return user; }
     public Secret password() { return password; }
     public String database() { return database; }
@@ -273,7 +284,8 @@ public final class AgentConfig {
 
     @Override
     public String toString() {
-        return "AgentConfig{namespace=" + namespace + ", url=" + clickHouseUrl + ", user=" + user
+        return "AgentConfig{namespace=" + namespace + ", url=" + clickHouseUrls + ", loadBalancing=" + loadBalancing
+                + ", user=" + user
                 + ", password=" + password + ", db=" + database + ", spool=" + spoolFile() + ", sync=" + sync + "}";
     }
 }

@@ -9,7 +9,10 @@ import java.util.Locale;
  */
 public enum Setting {
     NAMESPACE("CH_NAMESPACE", "default", "instance name, shown in logs, status and metric labels"),
-    URL("CH_URL", "http://localhost:8123", "ClickHouse HTTP endpoint"),
+    URL("CH_URL", "http://localhost:8123",
+            "ClickHouse HTTP URL, or several equivalent servers (replicas of one shard) separated by commas"),
+    LOAD_BALANCING("CH_LOAD_BALANCING", "in_order",
+            "with several CH_URL servers: in_order (the first healthy one) or round_robin (rotate among healthy ones)"),
     USER("CH_USER", "default", "ClickHouse user"),
     PASS("CH_PASS", "", "ClickHouse password (prefer CH_PASS_FILE); never logged"),
     PASS_FILE("CH_PASS_FILE", "", "file whose first line is the ClickHouse password"),

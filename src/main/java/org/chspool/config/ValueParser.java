@@ -2,9 +2,11 @@ package org.chspool.config;
 
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,8 +31,20 @@ final class ValueParser {
     }
 
     void problem(Setting s, String why) {
-        String shown = s.isSecret() ? "(hidden)" : "'" + raw.get(s) + "'";
+        problemShowing(s, s.isSecret() ? "(hidden)" : "'" + raw.get(s) + "'", why);
+    }
+
+    private void problemShowing(Setting s, String shown, String why) {
         problems.add(s.env() + "=" + shown + ": " + why);
+    }
+
+    /** A URL setting's problem, with any user info in the value masked (it may hold a password). */
+    private void urlProblem(Setting s, String why) {
+        problemShowing(s, "'" + withoutUserInfo(raw.get(s)) + "'", why);
+    }
+
+    private static String withoutUserInfo(String urls) {
+        return urls.replaceAll("//[^/?#,]*@", "//****@");
     }
 
     String string(Setting s) {
@@ -118,22 +132,63 @@ final class ValueParser {
         }
     }
 
-    URI httpUrl(Setting s) {
+    /**
+     * A comma-separated list of http(s) URLs (one or more, in order): each member must have a host and
+     * no credentials, and no member may repeat another (compared by scheme, host, port and path, ignoring
+     * the case of scheme and host, the scheme's default port and a trailing slash). A problem names the member.
+     */
+    List<URI> httpUrls(Setting s) {
+        String[] members = raw.get(s).split(",", -1);
+        List<URI> out = new ArrayList<>(members.length);
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < members.length; i++) {
+            String m = members[i].trim();
+            String which = members.length == 1 ? "" : "member " + (i + 1) + " '" + withoutUserInfo(m) + "': ";
+            if (m.isEmpty()) {
+                urlProblem(s, which + "empty; list http(s) URLs separated by commas");
+                continue;
+            }
+            URI u = httpUrl(s, m, which);
+            if (u == null) {
+                continue;
+            }
+            if (!seen.add(identity(u))) {
+                urlProblem(s, which + "listed twice");
+                continue;
+            }
+            out.add(u);
+        }
+        if (out.isEmpty()) {
+            out.add(URI.create("http://localhost:8123"));
+        }
+        return List.copyOf(out);
+    }
+
+    private URI httpUrl(Setting s, String value, String which) {
         try {
-            URI u = URI.create(raw.get(s));
+            URI u = URI.create(value);
             if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))
                     || u.getHost() == null) {
-                problem(s, "not an http(s) URL with a host");
-                return URI.create("http://localhost:8123");
+                urlProblem(s, which + "not an http(s) URL with a host");
+                return null;
             }
-            if (u.getUserInfo() != null) {
-                problem(s, "must not contain credentials; use CH_USER and CH_PASS_FILE");
+            if (u.getRawUserInfo() != null) {
+                urlProblem(s, which + "must not contain credentials; use CH_USER and CH_PASS_FILE");
+                return null;
             }
             return u;
         } catch (IllegalArgumentException e) {
-            problem(s, "not a URL");
-            return URI.create("http://localhost:8123");
+            urlProblem(s, which + "not a URL");
+            return null;
         }
+    }
+
+    /** What makes two URLs the same server: {@code http://CH:80/} and {@code http://ch} are one. */
+    private static String identity(URI u) {
+        String scheme = u.getScheme().toLowerCase(Locale.ROOT);
+        int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
+        String path = u.getPath() == null ? "" : u.getPath().replaceAll("/+$", "");
+        return scheme + "://" + u.getHost().toLowerCase(Locale.ROOT) + ":" + port + path;
     }
 
     /** {@code host:port}, or empty for "disabled" (returns null). */

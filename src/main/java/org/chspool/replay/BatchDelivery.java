@@ -13,12 +13,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
-import org.chspool.clickhouse.ClickHouseSink;
 import org.chspool.clickhouse.DeliveryGuarantee;
 import org.chspool.clickhouse.TableGuaranteeProbe;
 import org.chspool.clickhouse.DedupeProbe;
 import org.chspool.clickhouse.DedupeProbe.KeyValue;
 import org.chspool.clickhouse.InsertFailure;
+import org.chspool.clickhouse.PooledSink;
 import org.chspool.spool.FrozenBatch;
 import org.chspool.spool.Spool;
 import org.chspool.spool.SpoolBatch;
@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * answered: an outage is not the rows' fault). The steps are values handed up to one loop, never a
  * field read later: a batch that failed is never also sent.
  *
- * <p>Threading: one instance per sender thread; it owns its {@link ClickHouseSink}. The table it works
+ * <p>Threading: one instance per sender thread; it owns its {@link PooledSink}. The table it works
  * on is owned through {@link TableState#inFlight}.
  */
 final class BatchDelivery implements AutoCloseable {
@@ -52,25 +52,23 @@ final class BatchDelivery implements AutoCloseable {
     private static final long GUARANTEE_RETRY_NANOS = Duration.ofSeconds(30).toNanos();
 
     private final Spool spool;
-    private final ClickHouseSink sink;
+    private final PooledSink sink;
     private final ReplaySettings settings;
     private final Backoff backoff;
     private final LongSupplier nanoTime;
     private final ReplayCounters counters;
-    private final ServerHealth health;
     private final DedupeKeys dedupe;
     private final DedupeProbe probe;
     private final TableGuaranteeProbe guarantees;
 
-    BatchDelivery(Spool spool, ClickHouseSink sink, ReplaySettings settings, Backoff backoff, LongSupplier nanoTime,
-                  ReplayCounters counters, ServerHealth health, DedupeKeys dedupe) {
+    BatchDelivery(Spool spool, PooledSink sink, ReplaySettings settings, Backoff backoff, LongSupplier nanoTime,
+                  ReplayCounters counters, DedupeKeys dedupe) {
         this.spool = spool;
         this.sink = sink;
         this.settings = settings;
         this.backoff = backoff;
         this.nanoTime = nanoTime;
         this.counters = counters;
-        this.health = health;
         this.dedupe = dedupe;
         this.probe = new DedupeProbe(sink);
         this.guarantees = new TableGuaranteeProbe(sink);
@@ -200,7 +198,6 @@ final class BatchDelivery implements AutoCloseable {
             try {
                 rest = dropDelivered(st, batch, keyColumns);
             } catch (InsertFailure f) {
-                health.failed(f, nanoTime.getAsLong());
                 return failed(st, batch, new InsertFailure(InsertFailure.Kind.RETRYABLE, f.code(), f.httpStatus(),
                         "dedupe probe failed, batch held back: " + f.getMessage(), null));
             }
@@ -215,11 +212,9 @@ final class BatchDelivery implements AutoCloseable {
         try {
             sink.insert(st.table.database(), st.table.table(), rows.payloads(), batch.token());
         } catch (InsertFailure f) {
-            health.failed(f, nanoTime.getAsLong());
             return failed(st, batch, f);
         }
         long t1 = nanoTime.getAsLong();
-        health.succeeded(sink.capabilities());
         counters.insertSeconds.observe((t1 - t0) / 1e9);
         counters.batchRows.observe(rows.size());
         deletes.add(spool.delivered(batch));

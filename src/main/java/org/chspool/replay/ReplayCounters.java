@@ -11,7 +11,7 @@ public final class ReplayCounters {
     final LongAdder permanentFailures = new LongAdder();
     final LongAdder quarantinedRows = new LongAdder();
     final LongAdder dedupedRows = new LongAdder();
-    final Histogram insertSeconds = new Histogram(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
+    final Histogram insertSeconds = Histogram.latencySeconds();
     final Histogram batchRows = new Histogram(1, 10, 100, 500, 1000, 2500, 5000, 10000, 50000, 100000);
 
     public long deliveredRows() { return deliveredRows.sum(); }

@@ -10,7 +10,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
-import org.chspool.clickhouse.ClickHouseSink;
+import org.chspool.clickhouse.PooledSink;
 import org.chspool.config.AgentConfig;
 import org.chspool.spool.Spool;
 import org.chspool.spool.TableBacklog;
@@ -43,7 +43,7 @@ public final class Replayer implements AutoCloseable {
     private final Map<TableName, TableState> tables = new ConcurrentHashMap<>();
     private final BlockingQueue<TableState> work = new LinkedBlockingQueue<>();
     private final ReplayCounters counters = new ReplayCounters();
-    private final ServerHealth health = new ServerHealth();
+    private final ServerHealth health;
     private final Signal wake = new Signal();
     private final Signal progress = new Signal();
     private final List<Thread> threads = new ArrayList<>();
@@ -54,10 +54,10 @@ public final class Replayer implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong flushRequests = new java.util.concurrent.atomic.AtomicLong();
     private int rotation;
 
-    /** The agent's replayer: one sink per sender, built from the config. */
-    public static Replayer create(Spool spool, AgentConfig config, java.util.function.Supplier<ClickHouseSink> sinks) {
+    /** The agent's replayer: one sink per sender (all on the same server pool), built from the config. */
+    public static Replayer create(Spool spool, AgentConfig config, java.util.function.Supplier<PooledSink> sinks) {
         ReplaySettings s = ReplaySettings.from(config);
-        List<ClickHouseSink> list = new ArrayList<>();
+        List<PooledSink> list = new ArrayList<>();
         for (int i = 0; i < s.senders(); i++) {
             list.add(sinks.get());
         }
@@ -65,14 +65,15 @@ public final class Replayer implements AutoCloseable {
                 new DedupeKeys(config.dedupeKeys()));
     }
 
-    Replayer(Spool spool, ReplaySettings settings, List<ClickHouseSink> sinks, LongSupplier nanoTime,
+    Replayer(Spool spool, ReplaySettings settings, List<PooledSink> sinks, LongSupplier nanoTime,
              DoubleSupplier random, DedupeKeys dedupe) {
         this.spool = spool;
         this.settings = settings;
         this.nanoTime = nanoTime;
+        this.health = ServerHealth.of(sinks);
         Backoff backoff = new Backoff(settings.backoffInitial(), settings.backoffMax(), random);
-        for (ClickHouseSink sink : sinks) {
-            deliveries.add(new BatchDelivery(spool, sink, settings, backoff, nanoTime, counters, health, dedupe));
+        for (PooledSink sink : sinks) {
+            deliveries.add(new BatchDelivery(spool, sink, settings, backoff, nanoTime, counters, dedupe));
         }
         spool.addAppendListener(wake::raise);
     }

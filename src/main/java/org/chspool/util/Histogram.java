@@ -21,6 +21,11 @@ public final class Histogram {
         }
     }
 
+    /** Buckets for request latencies in seconds, 1 ms to 30 s (inserts, per server and overall). */
+    public static Histogram latencySeconds() {
+        return new Histogram(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
+    }
+
     public void observe(double v) {
         for (int i = 0; i < bounds.length; i++) {
             if (v <= bounds[i]) {

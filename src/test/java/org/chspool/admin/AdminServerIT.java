@@ -163,9 +163,7 @@ class AdminServerIT {
     }
 
     private static double value(Map<String, PrometheusExposition.Family> m, String sample, Map<String, String> labels) {
-        return m.values().stream().flatMap(f -> f.samples().stream())
-                .filter(s -> s.name().equals(sample) && s.labels().entrySet().containsAll(labels.entrySet()))
-                .findFirst().orElseThrow(() -> new AssertionError("no sample " + sample + labels)).value();
+        return PrometheusExposition.value(m, sample, labels);
     }
 
     private String unixGet(String path) throws Exception {

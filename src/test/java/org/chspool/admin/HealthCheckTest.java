@@ -57,6 +57,74 @@ class HealthCheckTest {
                 "free disk 99 B < CH_VACUUM_MIN_FREE_BYTES 100 B");
     }
 
+    private static StatusReport.ClickHouseServer up(String url) {
+        return new StatusReport.ClickHouseServer(url, "up", true, 0, 0, 0, null, 10, 0, 0.01, "18.16.1", null);
+    }
+
+    private static StatusReport.ClickHouseServer down(String url, double downFor) {
+        return new StatusReport.ClickHouseServer(url, "down", false, downFor, 4, 3,
+                "RETRYABLE code=-1 http=-1: transport: ConnectException: Connection refused", 0, 3, 0.001, null, null);
+    }
+
+    /** The summary block as StatusCollector derives it from the servers. */
+    private static StatusReport.ClickHouse pool(StatusReport.ClickHouseServer... servers) {
+        boolean allDown = java.util.Arrays.stream(servers).noneMatch(StatusReport.ClickHouseServer::reachable);
+        double downFor = java.util.Arrays.stream(servers).mapToDouble(StatusReport.ClickHouseServer::downForSeconds).min().orElse(0);
+        return new StatusReport.ClickHouse("http://a:8123,http://b:8123", "default", "db", !allDown, allDown ? downFor : 0,
+                "connection refused", null, null, "in_order", List.of(servers));
+    }
+
+    @Test
+    void oneOfTwoServersDownIsDegradedAndNamesIt() {
+        HealthCheck.Health h = HealthCheck.evaluate(POLICY, pool(up("http://a:8123"), down("http://b:8123", 3600)),
+                List.of(), totals(0, 10_000, 0));
+
+        assertDegraded(h, "ClickHouse server http://b:8123 unreachable for 1h00m");
+        assertTrue(h.reasons().get(0).contains("1 of 2 servers impaired; the others take its inserts"), h.reasons().get(0));
+        assertTrue(h.reasons().get(0).endsWith("Connection refused"), h.reasons().get(0));
+    }
+
+    @Test
+    void aServerAnsweringRetryableErrorsIsDegradedToo() {
+        StatusReport.ClickHouseServer failing = new StatusReport.ClickHouseServer("http://b:8123", "failing", true, 0, 8, 4,
+                "RETRYABLE code=-1 http=503: Service Unavailable", 0, 4, 0.001, null, null);
+
+        HealthCheck.Health h = HealthCheck.evaluate(POLICY, pool(up("http://a:8123"), failing), List.of(), totals(0, 10_000, 0));
+
+        assertDegraded(h, "ClickHouse server http://b:8123 answers with errors, skipped for 8.0 s");
+    }
+
+    @Test
+    void everyServerDownPastTheLimitIsDown() {
+        HealthCheck.Health h = HealthCheck.evaluate(POLICY, pool(down("http://a:8123", 90), down("http://b:8123", 61)),
+                List.of(), totals(0, 10_000, 0));
+
+        assertEquals(Verdict.DOWN, h.verdict());
+        assertEquals(1, h.reasons().size(), h.reasons().toString());
+        assertTrue(h.reasons().get(0).startsWith("ClickHouse unreachable for 1m01s (limit 1m00s), all 2 servers"),
+                h.reasons().get(0));
+    }
+
+    @Test
+    void everyServerDownForLessThanTheLimitIsDegradedNamingEach() {
+        HealthCheck.Health h = HealthCheck.evaluate(POLICY, pool(down("http://a:8123", 90), down("http://b:8123", 20)),
+                List.of(), totals(0, 10_000, 0));
+
+        assertEquals(Verdict.DEGRADED, h.verdict());
+        assertEquals(2, h.reasons().size(), h.reasons().toString());
+        assertTrue(h.reasons().get(0).startsWith("ClickHouse server http://a:8123 unreachable for 1m30s (2 of 2 servers impaired)"),
+                h.reasons().get(0));
+        assertTrue(h.reasons().get(1).startsWith("ClickHouse server http://b:8123 unreachable for 20 s"), h.reasons().get(1));
+    }
+
+    @Test
+    void aSingleServerDownForLessThanTheLimitStaysOkAsBefore() {
+        StatusReport.ClickHouse one = new StatusReport.ClickHouse("http://a:8123", "default", "db", false, 20,
+                "connection refused", null, null, "in_order", List.of(down("http://a:8123", 20)));
+
+        assertEquals(Verdict.OK, HealthCheck.evaluate(POLICY, one, List.of(), totals(0, 10_000, 0)).verdict());
+    }
+
     private static void assertDegraded(HealthCheck.Health h, String reasonStart) {
         assertEquals(Verdict.DEGRADED, h.verdict());
         assertEquals(1, h.reasons().size(), h.reasons().toString());

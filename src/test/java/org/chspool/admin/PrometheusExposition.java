@@ -31,6 +31,13 @@ final class PrometheusExposition {
 
     private PrometheusExposition() {}
 
+    /** The value of the first sample named {@code sample} whose labels include {@code labels}. */
+    static double value(Map<String, Family> m, String sample, Map<String, String> labels) {
+        return m.values().stream().flatMap(f -> f.samples().stream())
+                .filter(s -> s.name().equals(sample) && s.labels().entrySet().containsAll(labels.entrySet()))
+                .findFirst().orElseThrow(() -> new AssertionError("no sample " + sample + labels)).value();
+    }
+
     static Map<String, Family> parse(String text) {
         if (!text.isEmpty() && !text.endsWith("\n")) {
             throw new AssertionError("exposition must end with a newline");

@@ -41,6 +41,27 @@ class PrometheusWriterTest {
     }
 
     @Test
+    void labelledHistogramsShareOneFamilyAndKeepTheirLabelsOnEverySample() {
+        Histogram a = new Histogram(0.1, 1);
+        Histogram b = new Histogram(0.1, 1);
+        a.observe(0.05);
+        b.observe(0.5);
+        b.observe(5);
+        PrometheusWriter w = new PrometheusWriter("namespace", "n").family("x_seconds", "histogram", "latency");
+        String text = w.histogramSamples("x_seconds", a, "server", "http://a:8123")
+                .histogramSamples("x_seconds", b, "server", "http://b:8123").toString();
+
+        var samples = PrometheusExposition.parse(text).get("x_seconds").samples();
+
+        assertEquals(10, samples.size());
+        samples.forEach(s -> assertEquals("n", s.labels().get("namespace")));
+        assertEquals(java.util.List.of("http://a:8123", "http://b:8123"), samples.stream()
+                .map(s -> s.labels().get("server")).distinct().toList());
+        assertEquals(2.0, samples.get(9).value(), "b's count");
+        assertEquals("+Inf", samples.get(7).labels().get("le"));
+    }
+
+    @Test
     void parserRejectsWhatPrometheusWouldReject() {
         assertThrows(AssertionError.class, () -> PrometheusExposition.parse("x 1\n"), "sample without TYPE");
         assertThrows(AssertionError.class, () -> PrometheusExposition.parse("# TYPE x gauge\nx{a=\"b} 1\n"));

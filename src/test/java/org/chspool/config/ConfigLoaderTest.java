@@ -94,4 +94,46 @@ class ConfigLoaderTest {
         assertEquals(List.of("fill_id"), c.dedupeKeys().get("db.fills"));
         assertThrows(ConfigException.class, () -> ConfigLoader.fromEnv(Map.of("CH_DEDUPE", "t:a b")));
     }
+
+    @Test
+    void clickHouseUrlTakesACommaSeparatedListOfServersInOrder() throws Exception {
+        AgentConfig c = ConfigLoader.fromEnv(Map.of("CH_URL", "http://ch-1:8123, https://ch-2:8443/ ,http://ch-3:8123"));
+        assertEquals(List.of(java.net.URI.create("http://ch-1:8123"), java.net.URI.create("https://ch-2:8443/"),
+                java.net.URI.create("http://ch-3:8123")), c.clickHouseUrls());
+        assertEquals(java.net.URI.create("http://ch-1:8123"), c.clickHouseUrl());
+        assertEquals(List.of(java.net.URI.create("http://localhost:8123")), ConfigLoader.fromEnv(Map.of()).clickHouseUrls());
+    }
+
+    @Test
+    void aServerListedTwiceIsRefusedEvenWrittenDifferently() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.fromEnv(Map.of("CH_URL", "http://ch-1:8123,http://CH-1:8123/")));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("member 2 'http://CH-1:8123/': listed twice"), e.getMessage());
+        assertThrows(ConfigException.class, () -> ConfigLoader.fromEnv(Map.of("CH_URL", "http://ch:80,http://ch")));
+    }
+
+    @Test
+    void everyBadMemberOfTheListIsReportedByPosition() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromEnv(Map.of(
+                "CH_URL", "http://ok:8123,ftp://x,,http://user:s3cret@ch:8123")));
+        assertEquals(3, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("member 2 'ftp://x': not an http(s) URL with a host"), e.getMessage());
+        assertTrue(e.getMessage().contains("member 3 '': empty"), e.getMessage());
+        assertTrue(e.getMessage().contains("member 4 'http://****@ch:8123': must not contain credentials"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+    }
+
+    @Test
+    void loadBalancingIsInOrderByDefaultAndAcceptsRoundRobin() throws Exception {
+        assertEquals(org.chspool.clickhouse.LoadBalancing.IN_ORDER, ConfigLoader.fromEnv(Map.of()).loadBalancing());
+        assertEquals(org.chspool.clickhouse.LoadBalancing.ROUND_ROBIN,
+                ConfigLoader.fromEnv(Map.of("CH_LOAD_BALANCING", "round_robin")).loadBalancing());
+        assertEquals(org.chspool.clickhouse.LoadBalancing.ROUND_ROBIN,
+                ConfigLoader.load(Map.of(Setting.LOAD_BALANCING, "ROUND_ROBIN"), Map.of()).loadBalancing());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.fromEnv(Map.of("CH_LOAD_BALANCING", "random")));
+        assertTrue(e.getMessage().contains("CH_LOAD_BALANCING='random': must be in_order or round_robin"), e.getMessage());
+    }
 }

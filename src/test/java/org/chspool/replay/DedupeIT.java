@@ -9,8 +9,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.chspool.clickhouse.ClickHouseSink;
 import org.chspool.clickhouse.ClickHouseSinkConfig;
+import org.chspool.clickhouse.LoadBalancing;
+import org.chspool.clickhouse.PooledSink;
+import org.chspool.clickhouse.ServerPool;
 import org.chspool.spool.Spool;
 import org.chspool.spool.TableName;
 import org.chspool.testing.ClickHouseEndpoint;
@@ -64,8 +66,8 @@ class DedupeIT {
     private Replayer replayer(String url, Map<String, List<String>> keys, Duration backoff, int maxAttempts) {
         ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, maxAttempts, Duration.ofDays(1),
                 backoff, backoff, 1);
-        ClickHouseSink sink = new ClickHouseSink(ClickHouseSinkConfig.of(url, ch.user(), ch.password())
-                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)));
+        PooledSink sink = PooledSink.open(new ServerPool(List.of(url), LoadBalancing.IN_ORDER, System::nanoTime),
+                ClickHouseSinkConfig.of(url, ch.user(), ch.password()).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)));
         Replayer r = new Replayer(spool, s, List.of(sink), System::nanoTime, () -> 0.5, new DedupeKeys(keys));
         closeLast.add(r);
         return r;

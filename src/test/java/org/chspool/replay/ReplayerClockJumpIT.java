@@ -14,8 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.chspool.clickhouse.ClickHouseSink;
 import org.chspool.clickhouse.ClickHouseSinkConfig;
+import org.chspool.clickhouse.LoadBalancing;
+import org.chspool.clickhouse.PooledSink;
+import org.chspool.clickhouse.ServerPool;
 import org.chspool.spool.FreeSpaceProbe;
 import org.chspool.spool.Spool;
 import org.chspool.spool.TableName;
@@ -89,8 +91,8 @@ class ReplayerClockJumpIT {
         // batch 1000 (never reached here), flush after 1 s, backoff 100..800 ms, 1000 attempts, max age 1 day
         ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ofSeconds(1), 1000, Duration.ofDays(1),
                 Duration.ofMillis(100), Duration.ofMillis(800), 1);
-        List<ClickHouseSink> sinks = List.of(new ClickHouseSink(ClickHouseSinkConfig.of(url, ch.user(), ch.password())
-                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5))));
+        List<PooledSink> sinks = List.of(PooledSink.open(new ServerPool(List.of(url), LoadBalancing.IN_ORDER, System::nanoTime),
+                ClickHouseSinkConfig.of(url, ch.user(), ch.password()).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5))));
         replayer = new Replayer(spool, s, sinks, System::nanoTime, () -> 0.5, new DedupeKeys(java.util.Map.of()));
         replayer.start();
     }

@@ -10,8 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.chspool.clickhouse.ClickHouseSink;
 import org.chspool.clickhouse.ClickHouseSinkConfig;
+import org.chspool.clickhouse.LoadBalancing;
+import org.chspool.clickhouse.PooledSink;
+import org.chspool.clickhouse.ServerPool;
 import org.chspool.spool.Spool;
 import org.chspool.spool.TableBacklog;
 import org.chspool.spool.TableName;
@@ -61,9 +63,10 @@ class ReplayerIT {
     }
 
     private Replayer replayer(String url, ReplaySettings s, boolean start) {
-        List<ClickHouseSink> sinks = new ArrayList<>();
+        ServerPool pool = new ServerPool(List.of(url), LoadBalancing.IN_ORDER, System::nanoTime);
+        List<PooledSink> sinks = new ArrayList<>();
         for (int i = 0; i < s.senders(); i++) {
-            sinks.add(new ClickHouseSink(ClickHouseSinkConfig.of(url, ch.user(), ch.password())
+            sinks.add(PooledSink.open(pool, ClickHouseSinkConfig.of(url, ch.user(), ch.password())
                     .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5))));
         }
         Replayer r = new Replayer(spool, s, sinks, System::nanoTime, () -> 0.5, new DedupeKeys(java.util.Map.of()));

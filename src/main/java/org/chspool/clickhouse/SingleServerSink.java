@@ -1,0 +1,22 @@
+package org.chspool.clickhouse;
+
+import java.util.List;
+
+/**
+ * What a {@link PooledSink} needs from its connection to one server: {@link ClickHouseSink} in the
+ * agent, a scripted fake in unit tests of the pool's policy. One thread at a time (the owning
+ * {@link PooledSink}'s), except {@link #capabilities()}, which any thread may read.
+ */
+public interface SingleServerSink extends QueryRunner, AutoCloseable {
+    /** Learns and remembers the server's version and settings. */
+    ServerCapabilities probe() throws InsertFailure;
+
+    /** Inserts the rows in one request; see {@link ClickHouseSink#insert}. */
+    void insert(String database, String table, List<byte[]> payloads, String insertToken) throws InsertFailure;
+
+    /** What the last successful probe learned; null before one. */
+    ServerCapabilities capabilities();
+
+    @Override
+    void close();
+}
