@@ -35,12 +35,20 @@ public final class AdminServer implements AutoCloseable {
     private final UnixHttpServer unix;
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
+    private final StatusCollector collector;
 
-    private AdminServer(HttpServer http, UnixHttpServer unix, ExecutorService workers, ScheduledExecutorService timer) {
+    private AdminServer(HttpServer http, UnixHttpServer unix, ExecutorService workers, ScheduledExecutorService timer,
+                        StatusCollector collector) {
         this.http = http;
         this.unix = unix;
         this.workers = workers;
         this.timer = timer;
+        this.collector = collector;
+    }
+
+    /** What {@code GET /status} answers right now (for embedding and tests). */
+    public StatusReport status() throws java.sql.SQLException, org.chspool.spool.SpoolException {
+        return collector.collect();
     }
 
     /** Starts with the thresholds of {@code src.config()} ({@link HealthPolicy#from}). */
@@ -94,7 +102,7 @@ public final class AdminServer implements AutoCloseable {
                 log.warn("admin: rate sample failed", e);
             }
         }, 0, 1, TimeUnit.SECONDS);
-        AdminServer s = new AdminServer(http, unix, workers, timer);
+        AdminServer s = new AdminServer(http, unix, workers, timer, collector);
         log.info("admin endpoint: {}{}", http == null ? "no TCP" : "http://" + listen.host() + ":" + s.port(),
                 unix == null ? "" : " and " + unix.path());
         return s;

@@ -18,6 +18,7 @@ import org.chspool.clickhouse.ClickHouseSinkConfig;
 import org.chspool.clickhouse.PooledSink;
 import org.chspool.clickhouse.ServerCapabilities;
 import org.chspool.clickhouse.ServerPool;
+import org.chspool.clickhouse.ServerProber;
 import org.chspool.clickhouse.ServerState;
 import org.chspool.config.AgentConfig;
 import org.chspool.config.ConfigException;
@@ -51,6 +52,9 @@ public final class SpoolAgent implements AutoCloseable {
     private final SpoolMaintenance maintenance;
     private final ScheduledExecutorService maintenanceTimer;
     private final ServerPool servers;
+    private final ServerProber prober;
+    /** How often failed servers that get no inserts are probed (each also waits out its own pause). */
+    private static final java.time.Duration PROBE_EVERY = java.time.Duration.ofSeconds(1);
     private final Replayer replayer;
     private final SocketServer ingest;
     private final HttpInsertServer http;
@@ -70,6 +74,9 @@ public final class SpoolAgent implements AutoCloseable {
             ClickHouseSinkConfig sinkConfig = sinkConfig(config);
             this.servers = ServerPool.of(config.clickHouseUrls(), config.loadBalancing());
             this.replayer = Replayer.create(spool, config, () -> PooledSink.open(servers, sinkConfig));
+            // With several servers a failed one may get no insert for a long time (a standby): probe it.
+            this.prober = servers.servers().size() < 2 ? null
+                    : new ServerProber(servers, PooledSink.open(servers, sinkConfig), PROBE_EVERY);
             this.ingest = new SocketServer(config, spool);
             this.http = config.httpListen() == null ? null : new HttpInsertServer(config, spool);
             replayer.start();
@@ -86,6 +93,9 @@ public final class SpoolAgent implements AutoCloseable {
                     http == null ? "off" : config.httpListen().host() + ":" + http.port());
             // Last: the probe may wait up to CH_SOCKET_TIMEOUT_MS for a hung server; rows are accepted meanwhile.
             logStart(sinkConfig);
+            if (prober != null) {
+                prober.start();
+            }
         } catch (IOException | RuntimeException e) {
             closeQuietly();
             throw e;
@@ -125,7 +135,7 @@ public final class SpoolAgent implements AutoCloseable {
 
     /** Best-effort cleanup after a failed start. */
     private void closeQuietly() {
-        for (AutoCloseable c : new AutoCloseable[] {admin, http, ingest, replayer, maintenance, spool}) {
+        for (AutoCloseable c : new AutoCloseable[] {admin, http, ingest, prober, replayer, maintenance, spool}) {
             if (c != null) {
                 try {
                     c.close();
@@ -214,6 +224,9 @@ public final class SpoolAgent implements AutoCloseable {
             steps.run("deliver within the grace period", () -> left[0] = replayer.drain(config.shutdownGrace()));
             steps.run("close the admin endpoint", admin::close); // after the drain: `spoolctl status` can follow it
             steps.run("stop the replayer", replayer::close);
+            if (prober != null) {
+                steps.run("stop the server prober", prober::close);
+            }
             steps.run("stop maintenance", () -> {
                 maintenanceTimer.shutdownNow();
                 maintenance.close();

@@ -118,6 +118,13 @@ public final class PooledServer {
         }
     }
 
+    /** Whether it failed last time and its pause is over: due for a probe. */
+    boolean dueForProbeAt(long nowNanos) {
+        synchronized (lock) {
+            return consecutiveFailures > 0 && availableAt(nowNanos);
+        }
+    }
+
     /**
      * Called when the pool hands this server out: if it is being probed after failures, it stays skipped
      * by the others for one more period, so that only one sender waits on a server that may hang.

@@ -94,6 +94,17 @@ public final class PooledSink implements QueryRunner, AutoCloseable {
         }
     }
 
+    /** Probes one server and records the outcome in the pool; true when it answered. Never throws. */
+    public boolean probe(PooledServer server) {
+        try {
+            server.answered(sinkFor(server).probe(), pool.nanoTime());
+            return true;
+        } catch (InsertFailure f) {
+            server.failed(f, pool.nanoTime());
+            return false;
+        }
+    }
+
     /** The server that served (or last failed) the latest call; null before the first. */
     public PooledServer lastServer() {
         return lastServer;

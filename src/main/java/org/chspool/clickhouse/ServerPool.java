@@ -113,6 +113,23 @@ public final class ServerPool {
         }
     }
 
+    /**
+     * A server other than {@code except} that failed and whose pause is over: claimed for one probe (see
+     * {@link ServerProber}); null when there is none.
+     */
+    PooledServer claimProbeOfIdleServer(PooledServer except) {
+        synchronized (lock) {
+            long now = nanoTime.getAsLong();
+            for (PooledServer s : servers) {
+                if (s != except && s.dueForProbeAt(now)) {
+                    s.claimProbe(now);
+                    return s;
+                }
+            }
+            return null;
+        }
+    }
+
     /** Every server's health now, in the configured order. */
     public List<ServerState> states() {
         synchronized (lock) {

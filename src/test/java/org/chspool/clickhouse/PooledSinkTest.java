@@ -52,6 +52,49 @@ class PooledSinkTest {
     }
 
     @Test
+    void aStandbyThatFailedIsProbedOnceItsPauseIsOverAndShownUpWhenItAnswers() throws Exception {
+        ServerPool pool = pool(LoadBalancing.IN_ORDER, "http://a:8123", "http://b:8123");
+        PooledSink senders = sink(pool);
+        ServerProber prober = new ServerProber(pool, sink(pool), Duration.ofSeconds(1));
+        fake("http://a:8123").failure = FakeServerSink.noAnswer();
+        fake("http://b:8123").failure = FakeServerSink.noAnswer();
+        assertThrows(InsertFailure.class, () -> senders.insert("db", "t", ROWS, "x")); // both down
+        fake("http://a:8123").failure = null;
+        fake("http://b:8123").failure = null;
+        now += 2 * SECOND;
+        assertEquals(List.of("http://a:8123"), servedBy(senders, 1)); // a is back and takes the inserts
+        assertEquals(ServerState.Condition.DOWN, state(pool, 1).condition(), "b got no request: still shown down");
+
+        int before = fake("http://b:8123").requests.size();
+        prober.probeDue();
+        assertEquals(before + 1, fake("http://b:8123").requests.size(), "b probed once");
+        assertEquals(ServerState.Condition.UP, state(pool, 1).condition());
+        prober.probeDue();
+        assertEquals(before + 1, fake("http://b:8123").requests.size(), "a healthy server is not probed");
+        assertEquals(List.of("http://a:8123"), servedBy(senders, 1), "in_order still prefers a");
+    }
+
+    @Test
+    void aStandbyStillDownIsProbedAgainOnlyAfterItsNextPause() throws Exception {
+        ServerPool pool = pool(LoadBalancing.IN_ORDER, "http://a:8123", "http://b:8123");
+        ServerProber prober = new ServerProber(pool, sink(pool), Duration.ofSeconds(1));
+        fake("http://b:8123").failure = FakeServerSink.noAnswer();
+        fake("http://a:8123").failure = FakeServerSink.noAnswer();
+        PooledSink senders = sink(pool);
+        assertThrows(InsertFailure.class, () -> senders.insert("db", "t", ROWS, "x"));
+        fake("http://a:8123").failure = null;
+        now += 2 * SECOND;
+        int before = fake("http://b:8123").requests.size();
+        prober.probeDue();
+        prober.probeDue();
+        assertEquals(before + 1, fake("http://b:8123").requests.size(), "one probe per pause");
+        now += 60 * SECOND;
+        prober.probeDue();
+        assertEquals(before + 2, fake("http://b:8123").requests.size());
+        assertEquals(ServerState.Condition.DOWN, state(pool, 1).condition());
+    }
+
+    @Test
     void inOrderSendsEverythingToTheFirstHealthyServer() throws Exception {
         ServerPool pool = pool(LoadBalancing.IN_ORDER, "http://a:8123", "http://b:8123", "http://c:8123");
         PooledSink sink = sink(pool);
