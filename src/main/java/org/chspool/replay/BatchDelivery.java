@@ -132,8 +132,7 @@ final class BatchDelivery implements AutoCloseable {
         }
         if (delivered) {
             st.consecutiveFailures = 0;
-            st.retryAtNanos = 0;
-            st.failuresLogged = 0;
+            st.retryAtNanos = 0; // the failure episode ends: the next failure is logged again
         }
         return delivered;
     }
@@ -364,13 +363,17 @@ final class BatchDelivery implements AutoCloseable {
         log.warn("table {}: quarantined {} row(s) ({}): {}", st.table, n, reason, error);
     }
 
-    /** Logs the first 10 failures of an episode (failures in a row), then every 100th. */
+    /** Logs the first 10 failures of an episode (failures in a row, ended by a delivery), then every 100th. */
     private void logFailure(TableState st, FrozenBatch batch, InsertFailure f, long delayNanos) {
-        long n = ++st.failuresLogged;
-        if (n <= 10 || n % 100 == 0) {
+        if (isLogged(st.consecutiveFailures)) {
             log.warn("table {}: insert of {} row(s) failed (failure #{} in a row, retry in {} ms): {}", st.table,
                     batch.size(), st.consecutiveFailures, Duration.ofNanos(delayNanos).toMillis(), f.summary());
         }
+    }
+
+    /** Whether the {@code n}-th failure in a row is logged: a persistent failure stays visible without flooding. */
+    static boolean isLogged(int n) {
+        return n <= 10 || n % 100 == 0;
     }
 
     private static <T> T await(CompletableFuture<T> f) throws InterruptedException {

@@ -24,10 +24,10 @@ final class TableState {
 
     // Owned by the holder of inFlight; volatile so status readers see recent values.
     volatile long retryAtNanos;
+    /** Failures in a row: the episode that backoff and failure logging follow; 0 after a delivery. */
     volatile int consecutiveFailures;
     volatile String lastError;
     volatile long lastErrorAtMillis;
-    long failuresLogged;
     /** What a retried insert can rely on; learned at the first delivery and re-checked now and then. */
     volatile org.chspool.clickhouse.DeliveryGuarantee guarantee = org.chspool.clickhouse.DeliveryGuarantee.UNKNOWN;
     boolean guaranteeChecked;
