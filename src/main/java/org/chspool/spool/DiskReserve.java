@@ -6,7 +6,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps enough free disk for the spool to shrink again: new rows are refused while the free space on
@@ -18,8 +19,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Space = free bytes on the filesystem + free pages inside the spool file (new rows reuse those
  * first, so deleting delivered rows makes room again without a VACUUM). Reserve =
  * {@link #MIN_RESERVE_BYTES} + the current WAL size + twice the bytes about to be written.
- * The free space is probed at most every {@link #PROBE_INTERVAL_NANOS} (a statfs call), so the check is
- * cheap on the put path. Thread-safe (lock-free; a stale probe only shifts the limit by a few KiB).
+ * The free space is probed at most every {@link #PROBE_INTERVAL_NANOS} (a statfs call and two pragmas),
+ * so the check is cheap on the put path.
+ *
+ * <p>Threading: {@link #refusal} is called by every put thread at once. The probe has one owner at a
+ * time, the holder of {@code owner}: it alone uses the read-only connection ({@code pages}, opened on
+ * the first probe) and writes the probed values. A put that finds a probe due while another thread is
+ * probing does not wait: it decides with the last values (a stale probe only shifts the limit by a few
+ * KiB). {@link #close} takes the lock too, so it waits for a probe in progress and no probe opens the
+ * connection after it.
  */
 final class DiskReserve {
     static final long MIN_RESERVE_BYTES = 1L << 20;
@@ -27,17 +35,59 @@ final class DiskReserve {
 
     private final Path file;
     private final FreeSpaceProbe probe;
-    private final AtomicLong probedAt = new AtomicLong(System.nanoTime() - PROBE_INTERVAL_NANOS - 1);
+    private final LongSupplier nanoTime;
+    private final ReentrantLock owner = new ReentrantLock();
+    private volatile long probedAt;
     private volatile long free = Long.MAX_VALUE;
     private volatile long wal;
-    private Connection pages; // guarded by the probedAt CAS: one prober at a time
+    private Connection pages; // guarded by owner
+    private boolean closed; // guarded by owner
 
     DiskReserve(Path file, FreeSpaceProbe probe) {
-        this.file = file;
-        this.probe = probe;
+        this(file, probe, System::nanoTime);
     }
 
-    /** Free pages inside the file (reused by new rows before the file grows), in bytes; 0 if unknown. */
+    DiskReserve(Path file, FreeSpaceProbe probe, LongSupplier nanoTime) {
+        this.file = file;
+        this.probe = probe;
+        this.nanoTime = nanoTime;
+        this.probedAt = nanoTime.getAsLong() - PROBE_INTERVAL_NANOS - 1;
+    }
+
+    /** Null when {@code bytes} more may be written, else why not (for a spool_full refusal). */
+    String refusal(long bytes) {
+        long now = nanoTime.getAsLong();
+        if (now - probedAt > PROBE_INTERVAL_NANOS && owner.tryLock()) {
+            try {
+                if (!closed && now - probedAt > PROBE_INTERVAL_NANOS) {
+                    probeNow();
+                    probedAt = now;
+                }
+            } finally {
+                owner.unlock();
+            }
+        }
+        long reserve = MIN_RESERVE_BYTES + wal + 2 * bytes;
+        long f = free;
+        if (f >= reserve) {
+            return null;
+        }
+        return "disk nearly full: " + Bytes.human(f) + " free on " + file.getParent() + "; the spool keeps "
+                + Bytes.human(reserve) + " free so that delivered rows can still be deleted (WAL "
+                + Bytes.human(wal) + "); retry once rows are delivered or space is freed";
+    }
+
+    /** Holding {@code owner}. */
+    private void probeNow() {
+        try {
+            free = probe.freeBytes(file.getParent()) + freePagesBytes();
+            wal = SpoolFiles.sizeOrZero(SpoolFiles.walOf(file));
+        } catch (IOException e) {
+            free = Long.MAX_VALUE; // unknown: let SQLite report a real failure
+        }
+    }
+
+    /** Free pages inside the file (reused by new rows before the file grows), in bytes; 0 if unknown. Holding {@code owner}. */
     private long freePagesBytes() {
         try {
             if (pages == null) {
@@ -55,34 +105,19 @@ final class DiskReserve {
         }
     }
 
+    /** Closes the connection, after a probe in progress; later checks use the last values. Idempotent. */
     void close() {
+        owner.lock();
         try {
+            closed = true;
             if (pages != null) {
                 pages.close();
+                pages = null;
             }
         } catch (SQLException e) {
             // read-only; nothing to lose
+        } finally {
+            owner.unlock();
         }
-    }
-
-    /** Null when {@code bytes} more may be written, else why not (for a spool_full refusal). */
-    String refusal(long bytes) {
-        long now = System.nanoTime();
-        long last = probedAt.get();
-        if (now - last > PROBE_INTERVAL_NANOS && probedAt.compareAndSet(last, now)) {
-            try {
-                free = probe.freeBytes(file.getParent()) + freePagesBytes();
-                wal = SpoolFiles.sizeOrZero(SpoolFiles.walOf(file));
-            } catch (IOException e) {
-                free = Long.MAX_VALUE; // unknown: let SQLite report a real failure
-            }
-        }
-        long reserve = MIN_RESERVE_BYTES + wal + 2 * bytes;
-        if (free >= reserve) {
-            return null;
-        }
-        return "disk nearly full: " + Bytes.human(free) + " free on " + file.getParent() + "; the spool keeps "
-                + Bytes.human(reserve) + " free so that delivered rows can still be deleted (WAL "
-                + Bytes.human(wal) + "); retry once rows are delivered or space is freed";
     }
 }
