@@ -210,7 +210,7 @@ public final class ClickHouseSink implements SingleServerSink {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
-        InsertFailure f = FailureClassifier.classify(e, config.password());
+        InsertFailure f = FailureClassifier.classify(e, config);
         if (f.isTransport()) {
             reachable = false;
             probeNeeded = true;

@@ -29,6 +29,11 @@ import java.util.regex.Pattern;
  * (client-v2 exposes it as {@link ServerException#getCode()}); 18.16 does not, and only writes
  * {@code Code: 60, e.displayText() = ...} into the body, so the text is parsed as a fallback
  * (newer servers write {@code Code: 60. DB::Exception: ...}).
+ *
+ * <p>Each failure also gets its {@link InsertFailure#description() words}, which lead every log line
+ * and last error: {@code connection refused by http://ch-1:8123}, {@code timed out after 30 s waiting
+ * for http://ch-1:8123 to answer}, {@code ClickHouse code 60 (UNKNOWN_TABLE): Table db.x does not
+ * exist.}; the class, codes and the client's exception follow ({@link InsertFailure#summary()}).
  */
 public final class FailureClassifier {
     /** Errors that resending the same batch to the same table cannot fix. */
@@ -96,6 +101,10 @@ public final class FailureClassifier {
     );
 
     private static final Pattern CODE = Pattern.compile("Code:\\s*(\\d+)");
+    /** A server's error text: {@code Code: 60. DB::Exception: <words> (UNKNOWN_TABLE) (version 24.8.1.1)}. */
+    private static final Pattern SERVER_TEXT = Pattern.compile(
+            "(?s)Code:\\s*\\d+\\s*[.,]\\s*(?:DB::Exception:\\s*)?(.*?)(?:\\s*\\(([A-Z][A-Z0-9_]+)\\))?(?:\\s*\\(version [^)]*\\))?\\s*");
+    private static final Pattern PROXY_STATUS = Pattern.compile("Server returned '(\\d{3}[^']*)'");
     private static final Pattern TRANSPORT_SUFFIX = Pattern.compile("\\s*\\(transport error: \\d+\\)\\s*$");
 
     private FailureClassifier() {}
@@ -120,25 +129,107 @@ public final class FailureClassifier {
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 
+    /** Classifies a failure of {@code server} (its URL and timeouts go into the words). */
+    public static InsertFailure classify(Throwable thrown, ClickHouseSinkConfig server) {
+        return classify(thrown, server.password(), server);
+    }
+
     /**
-     * Classifies anything thrown by client-v2 while probing or inserting.
+     * Classifies anything thrown by client-v2 while probing or inserting, for a server not known here.
      *
      * @param password masked out of the message; a cause whose chain mentions it is dropped
      */
     public static InsertFailure classify(Throwable thrown, String password) {
+        return classify(thrown, password, null);
+    }
+
+    private static InsertFailure classify(Throwable thrown, String password, ClickHouseSinkConfig server) {
         Throwable t = unwrap(thrown);
-        ServerException server = find(t, ServerException.class);
-        if (server != null) {
-            String text = tidy(server.getMessage());
-            int code = server.getCode() > 0 ? server.getCode() : parseCode(text);
-            int status = server.getTransportProtocolCode() > 0 ? server.getTransportProtocolCode() : -1;
-            return new InsertFailure(kindOf(code, status), code, status, redact(text, password), safeCause(t, password));
+        ServerException answer = find(t, ServerException.class);
+        if (answer != null) {
+            String text = tidy(answer.getMessage());
+            int code = answer.getCode() > 0 ? answer.getCode() : parseCode(text);
+            int status = answer.getTransportProtocolCode() > 0 ? answer.getTransportProtocolCode() : -1;
+            return new InsertFailure(kindOf(code, status), code, status, redact(answerWords(code, status, text, server), password),
+                    redact(text, password), safeCause(t, password));
         }
         IOException io = find(t, IOException.class);
         Throwable described = io != null ? io : t;
-        String text = "transport: " + described.getClass().getSimpleName()
+        String text = described.getClass().getSimpleName()
                 + (described.getMessage() == null ? "" : ": " + described.getMessage());
-        return new InsertFailure(InsertFailure.Kind.RETRYABLE, -1, -1, redact(text, password), safeCause(t, password));
+        return new InsertFailure(InsertFailure.Kind.RETRYABLE, -1, -1, redact(noAnswerWords(t, server), password),
+                redact(text, password), safeCause(t, password));
+    }
+
+    /** What a server's error answer says: {@code ClickHouse code 60 (UNKNOWN_TABLE): Table db.x does not exist.} */
+    static String answerWords(int code, int status, String text, ClickHouseSinkConfig server) {
+        Matcher m = SERVER_TEXT.matcher(text);
+        String words = text;
+        String name = null;
+        if (m.matches()) {
+            words = m.group(1);
+            name = m.group(2);
+        }
+        if (code < 0) {
+            return where(server) + " answered HTTP " + status + (words.isEmpty() ? "" : ": " + words);
+        }
+        return "ClickHouse code " + code + (name == null ? "" : " (" + name + ")") + (words.isEmpty() ? "" : ": " + words);
+    }
+
+    /** What happened when no answer came, from the most telling exception in the chain. */
+    static String noAnswerWords(Throwable t, ClickHouseSinkConfig server) {
+        String url = where(server);
+        java.net.UnknownHostException unknownHost = find(t, java.net.UnknownHostException.class);
+        if (unknownHost != null) {
+            return "unknown host " + unknownHost.getMessage() + " (DNS) for " + url;
+        }
+        if (find(t, java.net.NoRouteToHostException.class) != null) {
+            return "no route to host " + url;
+        }
+        java.net.ConnectException refused = find(t, java.net.ConnectException.class);
+        if (refused != null) {
+            String msg = String.valueOf(refused.getMessage());
+            Matcher proxy = PROXY_STATUS.matcher(msg);
+            if (proxy.find()) { // how client-v2 reports a 502/503 (a balancer or proxy with no server behind it)
+                return url + " answered HTTP " + proxy.group(1) + " (a proxy or load balancer without a working server?)";
+            }
+            return msg.toLowerCase(java.util.Locale.ROOT).contains("refused") ? "connection refused by " + url
+                    : "cannot connect to " + url + ": " + msg;
+        }
+        java.io.InterruptedIOException timeout = find(t, java.io.InterruptedIOException.class);
+        if (timeout != null) {
+            boolean connecting = timeout.getClass().getSimpleName().equals("ConnectTimeoutException")
+                    || String.valueOf(timeout.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect");
+            if (connecting) {
+                return "could not connect to " + url + (server == null ? "" : " within " + seconds(server.connectTimeout()))
+                        + " (connect timeout)";
+            }
+            return "timed out" + (server == null ? "" : " after " + seconds(server.socketTimeout())) + " waiting for "
+                    + url + " to answer (the insert may have been committed; it is retried as the same block)";
+        }
+        IOException io = find(t, IOException.class);
+        if (io != null && io.getClass().getSimpleName().equals("NoHttpResponseException")) {
+            return url + " closed the connection without answering";
+        }
+        java.net.SocketException socket = find(t, java.net.SocketException.class);
+        if (socket != null && String.valueOf(socket.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("reset")) {
+            return "connection reset by " + url;
+        }
+        javax.net.ssl.SSLException tls = find(t, javax.net.ssl.SSLException.class);
+        if (tls != null) {
+            return "TLS with " + url + " failed: " + tls.getMessage();
+        }
+        Throwable described = io != null ? io : t;
+        return "no answer from " + url + ": " + described.getClass().getSimpleName()
+                + (described.getMessage() == null ? "" : ": " + described.getMessage());
+    }
+
+    private static String where(ClickHouseSinkConfig server) {
+        return server == null ? "the server" : server.url();
+    }
+
+    private static String seconds(java.time.Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     /** Replaces the password (raw and URL-encoded) with {@code ****}. */

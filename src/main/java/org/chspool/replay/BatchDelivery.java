@@ -198,7 +198,7 @@ final class BatchDelivery implements AutoCloseable {
                 rest = dropDelivered(st, batch, keyColumns);
             } catch (InsertFailure f) {
                 return failed(st, batch, new InsertFailure(InsertFailure.Kind.RETRYABLE, f.code(), f.httpStatus(),
-                        "dedupe probe failed, batch held back: " + f.getMessage(), null));
+                        "dedupe probe failed, batch held back: " + f.description(), f.getMessage(), null));
             }
             if (rest.isEmpty()) {
                 return DONE;

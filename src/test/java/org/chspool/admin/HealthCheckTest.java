@@ -63,7 +63,7 @@ class HealthCheckTest {
 
     private static StatusReport.ClickHouseServer down(String url, double downFor) {
         return new StatusReport.ClickHouseServer(url, "down", false, downFor, 4, 3,
-                "RETRYABLE code=-1 http=-1: transport: ConnectException: Connection refused", 0, 3, 0.001, null, null);
+                "connection refused by " + url + " (RETRYABLE, no answer: ConnectException: Connection refused)", 0, 3, 0.001, null, null);
     }
 
     /** The summary block as StatusCollector derives it from the servers. */
@@ -81,13 +81,13 @@ class HealthCheckTest {
 
         assertDegraded(h, "ClickHouse server http://b:8123 unreachable for 1h00m");
         assertTrue(h.reasons().get(0).contains("1 of 2 servers impaired; the others take its inserts"), h.reasons().get(0));
-        assertTrue(h.reasons().get(0).endsWith("Connection refused"), h.reasons().get(0));
+        assertTrue(h.reasons().get(0).endsWith("Connection refused)"), h.reasons().get(0));
     }
 
     @Test
     void aServerAnsweringRetryableErrorsIsDegradedToo() {
         StatusReport.ClickHouseServer failing = new StatusReport.ClickHouseServer("http://b:8123", "failing", true, 0, 8, 4,
-                "RETRYABLE code=-1 http=503: Service Unavailable", 0, 4, 0.001, null, null);
+                "http://b:8123 answered HTTP 503: Service Unavailable (RETRYABLE code=-1 http=503)", 0, 4, 0.001, null, null);
 
         HealthCheck.Health h = HealthCheck.evaluate(POLICY, pool(up("http://a:8123"), failing), List.of(), totals(0, 10_000, 0));
 

@@ -22,14 +22,15 @@ class StatusRendererTest {
                 "refused", "18.16.1", null, "round_robin", List.of(
                 new StatusReport.ClickHouseServer("http://a:8123", "up", true, 0, 0, 0, null, 1234, 1, 0.012, "18.16.1", null),
                 new StatusReport.ClickHouseServer("http://b:8123", "down", false, 75, 16, 5,
-                        "RETRYABLE code=-1 http=-1: transport: Connection refused", 0, 5, 0.001, null, null)));
+                        "connection refused by http://b:8123 (RETRYABLE, no answer: ConnectException: Connection refused)", 0, 5, 0.001, null, null)));
 
         String out = StatusRenderer.render(report(ch));
 
         assertTrue(out.contains("clickhouse: 2 servers (round_robin) user default db prod · reachable\n"), out);
         assertTrue(out.contains("  http://a:8123 · up · 18.16.1 · inserts 1,234 ok, 1 failed · mean 12 ms\n"), out);
         assertTrue(out.contains("  http://b:8123 · DOWN for 1m15s · inserts 0 ok, 5 failed · mean 1 ms\n"), out);
-        assertTrue(out.contains("    last error: RETRYABLE code=-1 http=-1: transport: Connection refused\n"), out);
+        assertTrue(out.contains("    last error: connection refused by http://b:8123 (RETRYABLE, no answer: ConnectException: Connec…\n"),
+                out); // clipped to the width: what happened comes first
     }
 
     @Test

@@ -74,6 +74,64 @@ class FailureClassifierTest {
         assertTrue(timeout.isRetryable());
     }
 
+    private static final ClickHouseSinkConfig SERVER = ClickHouseSinkConfig.of("http://127.0.0.1:58635", "default", "s3cret")
+            .withTimeouts(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(30));
+
+    @Test
+    void aRefusedConnectionSaysSoAndNamesTheServerBeforeTheClassAndCodes() {
+        InsertFailure f = FailureClassifier.classify(new ExecutionException(new ClientException("failed",
+                new ConnectException("Connect to http://127.0.0.1:58635 [/127.0.0.1] failed: Connection refused"))), SERVER);
+
+        assertTrue(f.summary().startsWith("connection refused by http://127.0.0.1:58635 (RETRYABLE, no answer: "),
+                f.summary());
+        assertTrue(f.summary().endsWith("ConnectException: Connect to http://127.0.0.1:58635 [/127.0.0.1] failed:"
+                + " Connection refused)"), f.summary());
+    }
+
+    @Test
+    void timeoutsSayAfterHowLong() {
+        InsertFailure read = FailureClassifier.classify(new ClientException("failed",
+                new SocketTimeoutException("Read timed out")), SERVER);
+        assertTrue(read.summary().startsWith("timed out after 30 s waiting for http://127.0.0.1:58635 to answer"),
+                read.summary());
+
+        InsertFailure connect = FailureClassifier.classify(new SocketTimeoutException("Connect timed out"), SERVER);
+        assertTrue(connect.summary().startsWith("could not connect to http://127.0.0.1:58635 within 5 s"), connect.summary());
+    }
+
+    @Test
+    void otherTransportFailuresAreNamedInWords() {
+        assertTrue(FailureClassifier.classify(new java.net.UnknownHostException("ch-9"), SERVER).summary()
+                .startsWith("unknown host ch-9 (DNS) for http://127.0.0.1:58635"));
+        assertTrue(FailureClassifier.classify(new java.net.SocketException("Connection reset"), SERVER).summary()
+                .startsWith("connection reset by http://127.0.0.1:58635"));
+        assertTrue(FailureClassifier.classify(new ConnectException(
+                "Server returned '503 Service Unavailable'. Check network settings."), SERVER).summary()
+                .startsWith("http://127.0.0.1:58635 answered HTTP 503 Service Unavailable"));
+    }
+
+    @Test
+    void aServerErrorSaysTheClickHouseCodeAndTheServersWordsFirst() {
+        InsertFailure old = FailureClassifier.classify(new ServerException(0, OLD_SERVER_TEXT, 404, "q1"), SERVER);
+        assertEquals("ClickHouse code 60: Table db.t doesn't exist. (PERMANENT code=60 http=404)", old.summary());
+
+        InsertFailure current = FailureClassifier.classify(new ServerException(60,
+                "Code: 60. DB::Exception: Table db.x does not exist. (UNKNOWN_TABLE) (version 24.8.1.1)", 404, "q"), SERVER);
+        assertEquals("ClickHouse code 60 (UNKNOWN_TABLE): Table db.x does not exist. (PERMANENT code=60 http=404)",
+                current.summary());
+
+        InsertFailure noCode = FailureClassifier.classify(new ServerException(0, "Bad Gateway", 502, "q"), SERVER);
+        assertTrue(noCode.summary().startsWith("http://127.0.0.1:58635 answered HTTP 502: Bad Gateway"), noCode.summary());
+    }
+
+    @Test
+    void theWordsKeepThePasswordMaskedToo() {
+        InsertFailure f = FailureClassifier.classify(
+                new ServerException(193, "Code: 193. DB::Exception: Wrong password s3cret for user default", 401, "q"), SERVER);
+        assertFalse(f.summary().contains("s3cret"), f.summary());
+        assertTrue(f.summary().startsWith("ClickHouse code 193: Wrong password **** for user default"), f.summary());
+    }
+
     @Test
     void passwordIsMaskedAndACauseMentioningItIsDropped() {
         String pw = "p@ss word";

@@ -27,7 +27,7 @@ public final class FakeServerSink implements SingleServerSink {
     }
 
     public static InsertFailure noAnswer() {
-        return new InsertFailure(InsertFailure.Kind.RETRYABLE, -1, -1, "transport: ConnectException: Connection refused", null);
+        return new InsertFailure(InsertFailure.Kind.RETRYABLE, -1, -1, "connection refused", "ConnectException: Connection refused", null);
     }
 
     public static InsertFailure http503() {

@@ -243,7 +243,7 @@ class PooledSinkTest {
         ServerState a = state(pool, 0);
         assertEquals(ServerState.Condition.FAILING, a.condition());
         assertEquals(-1, a.downForNanos());
-        assertTrue(a.lastError().startsWith("RETRYABLE code=-1 http=503"), a.lastError());
+        assertTrue(a.lastError().endsWith("(RETRYABLE code=-1 http=503)"), a.lastError());
         assertEquals(-1, pool.allDownSinceNanos());
     }
 
