@@ -10,8 +10,10 @@ import org.chspool.spool.Bytes;
  * <ul>
  * <li>DOWN — ClickHouse has answered no request for longer than {@link HealthPolicy#downAfter()}
  * ({@code CH_DOWN_AFTER_S}); with several servers, none of them has.</li>
- * <li>DEGRADED — any of: with several servers, one (or more, not all past the limit) is down or
- * answering retryable errors (named in the reason; the others take its inserts); rows in the quarantine; a table's oldest row at least {@code CH_ALERT_AGE_S}
+ * <li>DEGRADED — any of: no ClickHouse server answers, for less than that limit (at once: the reason
+ * says for how long, when it turns DOWN and how many rows wait); with several servers, one (or more)
+ * is down or answering retryable errors (named in the reason; the others take its inserts); rows in
+ * the quarantine; a table's oldest row at least {@code CH_ALERT_AGE_S}
  * old; queued bytes at or above 90% of {@code CH_SPOOL_MAX_BYTES}; free disk below
  * {@code CH_VACUUM_MIN_FREE_BYTES}; the spool file was damaged at start and recovered, until an
  * operator acknowledges it ({@code spoolctl recover --ack}).</li>
@@ -47,7 +49,7 @@ public final class HealthCheck {
             reasons.add("spoolctl recover --ack once seen: " + recovery);
         }
         if (ch != null) {
-            v = v.worst(clickHouse(p, ch, reasons));
+            v = v.worst(clickHouse(p, ch, totals, reasons));
         }
         if (totals.quarantinedRows() > 0) {
             v = v.worst(Verdict.DEGRADED);
@@ -83,20 +85,31 @@ public final class HealthCheck {
     }
 
     /**
-     * DOWN when no server has answered for the limit; otherwise, with several servers, DEGRADED for each
-     * one that is down or failing. A single server down for less than the limit is OK (a restart).
+     * DOWN when no server has answered for the limit; DEGRADED at once when none answers for less (with
+     * how long, when it turns DOWN and the rows waiting), and, with several servers, for each one that is
+     * down or failing.
      */
-    private static Verdict clickHouse(HealthPolicy p, StatusReport.ClickHouse ch, List<String> reasons) {
+    private static Verdict clickHouse(HealthPolicy p, StatusReport.ClickHouse ch, StatusReport.Totals totals,
+                                      List<String> reasons) {
         double limit = p.downAfter().toMillis() / 1000.0;
         int n = ch.servers().size();
-        if (!ch.reachable() && ch.downForSeconds() >= limit) {
-            reasons.add(String.format(Locale.ROOT, "ClickHouse unreachable for %s (limit %s)%s%s",
-                    Durations.human(ch.downForSeconds()), Durations.human(limit),
-                    n > 1 ? ", all " + n + " servers" : "", ch.lastError() == null ? "" : ": " + ch.lastError()));
-            return Verdict.DOWN;
+        Verdict v = Verdict.OK;
+        if (!ch.reachable()) {
+            String what = "ClickHouse unreachable for " + Durations.human(ch.downForSeconds())
+                    + (n > 1 ? ", all " + n + " servers" : "");
+            String error = ch.lastError() == null ? "" : ": " + ch.lastError();
+            if (ch.downForSeconds() >= limit) {
+                reasons.add(String.format(Locale.ROOT, "ClickHouse unreachable for %s (limit %s)%s%s",
+                        Durations.human(ch.downForSeconds()), Durations.human(limit),
+                        n > 1 ? ", all " + n + " servers" : "", error));
+                return Verdict.DOWN;
+            }
+            reasons.add(what + " (DOWN after " + Durations.human(limit) + ", CH_DOWN_AFTER_S)"
+                    + (totals.queuedRows() > 0 ? "; " + totals.queuedRows() + " row(s) waiting" : "") + error);
+            v = Verdict.DEGRADED;
         }
         if (n < 2) {
-            return Verdict.OK;
+            return v;
         }
         long impaired = ch.servers().stream().filter(StatusReport.ClickHouseServer::impaired).count();
         for (StatusReport.ClickHouseServer s : ch.servers()) {
@@ -108,6 +121,6 @@ public final class HealthCheck {
                         + (s.lastError() == null ? "" : ": " + s.lastError()));
             }
         }
-        return impaired > 0 ? Verdict.DEGRADED : Verdict.OK;
+        return impaired > 0 ? Verdict.DEGRADED : v;
     }
 }

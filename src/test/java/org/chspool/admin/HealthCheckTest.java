@@ -34,8 +34,11 @@ class HealthCheckTest {
     }
 
     @Test
-    void clickHouseUnreachableBelowTheThresholdIsStillOk() {
-        assertEquals(Verdict.OK, HealthCheck.evaluate(POLICY, clickHouse(false, 59), List.of(), totals(0, 10_000, 0)).verdict());
+    void clickHouseUnreachableIsDegradedAtOnceWithHowLongAndWhenItTurnsDown() {
+        HealthCheck.Health h = HealthCheck.evaluate(POLICY, clickHouse(false, 40), List.of(), totals(100, 10_000, 0));
+
+        assertDegraded(h, "ClickHouse unreachable for 40 s (DOWN after 1m00s, CH_DOWN_AFTER_S); 10 row(s) waiting:"
+                + " connection refused");
     }
 
     @Test
@@ -111,18 +114,21 @@ class HealthCheckTest {
                 List.of(), totals(0, 10_000, 0));
 
         assertEquals(Verdict.DEGRADED, h.verdict());
-        assertEquals(2, h.reasons().size(), h.reasons().toString());
-        assertTrue(h.reasons().get(0).startsWith("ClickHouse server http://a:8123 unreachable for 1m30s (2 of 2 servers impaired)"),
-                h.reasons().get(0));
-        assertTrue(h.reasons().get(1).startsWith("ClickHouse server http://b:8123 unreachable for 20 s"), h.reasons().get(1));
+        assertEquals(3, h.reasons().size(), h.reasons().toString());
+        assertTrue(h.reasons().get(0).startsWith("ClickHouse unreachable for 20 s, all 2 servers (DOWN after 1m00s,"
+                + " CH_DOWN_AFTER_S)"), h.reasons().get(0));
+        assertTrue(h.reasons().get(1).startsWith("ClickHouse server http://a:8123 unreachable for 1m30s (2 of 2 servers impaired)"),
+                h.reasons().get(1));
+        assertTrue(h.reasons().get(2).startsWith("ClickHouse server http://b:8123 unreachable for 20 s"), h.reasons().get(2));
     }
 
     @Test
-    void aSingleServerDownForLessThanTheLimitStaysOkAsBefore() {
+    void aSingleServerDownForLessThanTheLimitIsDegradedNotOk() {
         StatusReport.ClickHouse one = new StatusReport.ClickHouse("http://a:8123", "default", "db", false, 20,
                 "connection refused", null, null, "in_order", List.of(down("http://a:8123", 20)));
 
-        assertEquals(Verdict.OK, HealthCheck.evaluate(POLICY, one, List.of(), totals(0, 10_000, 0)).verdict());
+        assertDegraded(HealthCheck.evaluate(POLICY, one, List.of(), totals(0, 10_000, 0)),
+                "ClickHouse unreachable for 20 s (DOWN after 1m00s, CH_DOWN_AFTER_S)");
     }
 
     private static void assertDegraded(HealthCheck.Health h, String reasonStart) {
