@@ -13,10 +13,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code spoolctl flush}: asks the agent to send every table now ({@code POST /flush}); with
  * {@code --wait}, shows the rows left until the spool is empty or the timeout passes.
- * Exit code: 0 done (or emptied), 1 rows left at the timeout, 2 no agent.
+ * Exit code: 0 done (or emptied), 1 rows left at the timeout, 3 no agent, 64 usage error.
  */
 @Command(name = "flush", mixinStandardHelpOptions = true, description = "Send every queued table to ClickHouse now, without waiting for batch size or age.",
-        footer = {"", "Exit codes: 0 flushed (with --wait: the spool is empty), 1 rows left at the timeout, 2 no agent.", "",
+        footer = {"", "Exit codes: 0 flushed (with --wait: the spool is empty), 1 rows left at the timeout, 3 no agent,"
+                + " 64 usage error.", "",
                 "Examples:",
                 "  spoolctl flush --namespace prod",
                 "  spoolctl flush --namespace prod --wait --timeout 120"})

@@ -11,10 +11,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code spoolctl maintain}: runs spool maintenance now ({@code POST /maintain}: WAL checkpoint when
  * large, VACUUM when the queue is empty and the disk has room) and prints what it did.
- * Exit code: 0 success, 1 maintenance failed, 2 no agent.
+ * Exit code: 0 success, 1 maintenance failed, 3 no agent, 64 usage error.
  */
 @Command(name = "maintain", mixinStandardHelpOptions = true, description = "Run spool maintenance now (WAL checkpoint, VACUUM when empty) and show the result.",
-        footer = {"", "Exit codes: 0 done, 1 maintenance failed, 2 no agent.", "",
+        footer = {"", "Exit codes: 0 done, 1 maintenance failed, 3 no agent, 64 usage error.", "",
                 "Examples:",
                 "  spoolctl maintain --namespace prod",
                 "  spoolctl maintain --spool-dir ./spool"})

@@ -25,10 +25,10 @@ import picocli.CommandLine.Spec;
  * {@code spoolctl put}: appends rows through the agent's put socket, like an application would. One row
  * (or a JSON array of rows) from the command line, or a JSON-lines file: every line is accounted for,
  * bad lines are reported by number and do not stop the good ones. Exit code: 0 every row accepted,
- * 1 some rejected or not sent, 2 no agent.
+ * 1 some rejected or not sent, 3 no agent, 64 usage error.
  */
 @Command(name = "put", mixinStandardHelpOptions = true, description = "Append rows to TABLE through the agent (acknowledged once durable in the spool).",
-        footer = {"", "Exit codes: 0 all rows accepted, 1 some lines rejected or not sent, 2 no agent.", "",
+        footer = {"", "Exit codes: 0 all rows accepted, 1 some lines rejected or not sent, 3 no agent, 64 usage error.", "",
                 "Examples:",
                 "  spoolctl put events '{\"ts\":\"2024-05-01 12:00:00\",\"user\":42}' --namespace prod",
                 "  spoolctl put analytics.events --file rows.jsonl --spool-dir ./spool",

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "quarantine", mixinStandardHelpOptions = true,
         description = "List, retry or purge quarantined rows.",
         subcommands = {QuarantineCommand.List.class, QuarantineCommand.Retry.class, QuarantineCommand.Purge.class},
-        footer = {"", "Examples:",
+        footer = {"", "Exit codes: 0 done, 1 refused by the agent, 3 no agent, 64 usage error.", "", "Examples:",
                 "  spoolctl quarantine list --table trades --limit 20 --namespace prod",
                 "  spoolctl quarantine retry --table trades --namespace prod     # after fixing the table",
                 "  spoolctl quarantine retry --id 1041 --id 1042 --namespace prod",
@@ -36,7 +36,7 @@ final class QuarantineCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command: list, retry or purge");
     }
 
     static String enc(String s) {

@@ -12,11 +12,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code spoolctl recover --ack}: acknowledges that the agent found its spool file damaged at start,
  * moved it aside and recovered what it could ({@code POST /recovery/ack}). Until then the verdict stays
- * DEGRADED with the details (file kept aside, rows recovered of expected). Exit: 0 done, 1 failed, 2 no agent.
+ * DEGRADED with the details (file kept aside, rows recovered of expected). Exit: 0 done, 1 failed, 3 no agent,
+ * 64 usage error.
  */
 @Command(name = "recover", mixinStandardHelpOptions = true,
         description = "Acknowledge a damaged-spool recovery (the DEGRADED reason shown by status).",
-        footer = {"", "Example:", "  spoolctl status --namespace prod        # shows the recovery and the file kept aside",
+        footer = {"", "Exit codes: 0 acknowledged, 1 failed, 3 no agent, 64 usage error.", "", "Example:", "  spoolctl status --namespace prod        # shows the recovery and the file kept aside",
                 "  spoolctl recover --ack --namespace prod"})
 final class RecoverCommand implements Callable<Integer> {
     @Spec

@@ -7,11 +7,13 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code spoolctl}, the operator's CLI ({@code bin/spoolctl}): one picocli class per subcommand, all
- * sharing {@link TargetOptions}. Exit codes: 0 OK, 1 DEGRADED or partly failed, 2 DOWN, no agent or a
- * usage error.
+ * sharing {@link TargetOptions}. Exit codes ({@link ExitCodes}): 0 OK, 1 DEGRADED or partly done, 2 DOWN,
+ * 3 agent unreachable, 64 usage error.
  */
 @Command(name = "spoolctl", mixinStandardHelpOptions = true, versionProvider = SpoolCtl.VersionProvider.class,
         description = "Operate a chspool agent: status, put rows, flush, maintenance, quarantine.",
+        exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.HELP_OK, ExitCodes.HELP_DEGRADED,
+                ExitCodes.HELP_DOWN, ExitCodes.HELP_UNREACHABLE, ExitCodes.HELP_USAGE},
         subcommands = {StatusCommand.class, PutCommand.class, FlushCommand.class, MaintainCommand.class,
                 QuarantineCommand.class, RecoverCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class},
@@ -34,21 +36,24 @@ public final class SpoolCtl implements Runnable {
     /** The configured command line (tests call {@code execute} on it with their own writers). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new SpoolCtl());
+        ExitCodes codes = new ExitCodes();
+        cl.setExitCodeExceptionMapper(codes); // usage errors: 64 (picocli prints the message and the help)
         cl.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
-            if (e instanceof AgentUnreachableException) {
+            if (e instanceof AgentUnreachableException || e instanceof AgentFailedException) {
                 err.println("spoolctl: " + e.getMessage());
-                return 2;
+            } else {
+                err.println("spoolctl " + cmd.getCommandName() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             }
-            err.println("spoolctl " + cmd.getCommandName() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            return 1;
+            return codes.getExitCode(e);
         });
         return cl;
     }
 
+    /** {@code spoolctl} without a command: a usage error (64), with the help. */
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command");
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

@@ -17,11 +17,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code spoolctl status}: the agent's verdict, per-table backlog and totals, from {@code GET /status};
- * from the spool file (read-only) when no agent answers. Exit code: 0 OK, 1 DEGRADED, 2 DOWN or no agent.
+ * from the spool file (read-only) when no agent answers. Exit code: the verdict's (0 OK, 1 DEGRADED,
+ * 2 DOWN, also when the agent answers but cannot report its status), 3 when no agent answers (after
+ * showing the spool file), so a monitoring script can tell them apart.
  */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the verdict (OK / DEGRADED / DOWN), per-table backlog and totals.",
-        footer = {"", "Exit codes: 0 OK, 1 DEGRADED, 2 DOWN or agent not running.", "",
-                "Examples:",
+        exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {"0:OK", "1:DEGRADED",
+                "2:DOWN (also: the agent answers but cannot report its status)",
+                ExitCodes.HELP_UNREACHABLE, ExitCodes.HELP_USAGE},
+        footer = {"", "Examples:",
                 "  spoolctl status --namespace prod",
                 "  spoolctl status --spool-dir ./spool --json",
                 "  spoolctl status --admin http://127.0.0.1:7124 --watch 2"})
@@ -44,14 +48,18 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         Target t = target.resolve();
         while (true) {
             StatusReport r;
             try {
                 r = fetch(t);
-            } catch (IOException | SQLException e) {
-                spec.commandLine().getErr().println("spoolctl: " + e.getMessage());
-                return 2;
+            } catch (AgentUnreachableException e) {
+                err.println("spoolctl: " + e.getMessage());
+                return ExitCodes.AGENT_UNREACHABLE;
+            } catch (AgentFailedException e) {
+                err.println("spoolctl: " + e.getMessage() + "; reported as DOWN");
+                return ExitCodes.DOWN;
             }
             if (watch != null) {
                 out.print("\033[H\033[2J");
@@ -59,13 +67,20 @@ final class StatusCommand implements Callable<Integer> {
             out.print(json ? JSON.writeValueAsString(r) + "\n" : StatusRenderer.render(r));
             out.flush();
             if (watch == null) {
-                return r.verdict().exitCode();
+                return StatusReport.RUNNING.equals(r.agent()) ? r.verdict().exitCode() : ExitCodes.AGENT_UNREACHABLE;
             }
             Thread.sleep(Math.max(100, (long) (watch * 1000)));
         }
     }
 
-    static StatusReport fetch(Target t) throws IOException, SQLException {
+    /**
+     * The running agent's status; when no agent answers, the spool file's (agent "not running").
+     *
+     * @throws AgentUnreachableException no agent answers and the spool file cannot be read either, or the
+     *     agent stopped answering before its status came
+     * @throws AgentFailedException the agent answered the status request with an error
+     */
+    static StatusReport fetch(Target t) throws AgentUnreachableException, AgentFailedException {
         AdminClient client;
         try {
             client = AdminClient.connect(t);
@@ -73,14 +88,26 @@ final class StatusCommand implements Callable<Integer> {
             try {
                 return OfflineStatus.read(t.spoolFile(), e.getMessage(), Clock.systemUTC());
             } catch (IOException | SQLException offline) {
-                throw new IOException(e.getMessage() + "; and the spool file cannot be read: " + offline.getMessage(),
-                        offline);
+                throw new AgentUnreachableException(e.getMessage() + "; and the spool file cannot be read: "
+                        + offline.getMessage());
             }
         }
-        AdminClient.Response resp = client.get("/status", TIMEOUT);
-        if (!resp.ok()) {
-            throw new IOException(client.where() + " answered " + resp.status() + ": " + resp.body().strip());
+        AdminClient.Response resp;
+        try {
+            resp = client.get("/status", TIMEOUT);
+        } catch (IOException e) {
+            throw new AgentUnreachableException("the agent at " + client.where() + " did not answer GET /status: "
+                    + e.getMessage());
         }
-        return JSON.readValue(resp.body(), StatusReport.class);
+        if (!resp.ok()) {
+            throw new AgentFailedException("the agent at " + client.where() + " answers, but its status failed: HTTP "
+                    + resp.status() + ": " + resp.body().strip());
+        }
+        try {
+            return JSON.readValue(resp.body(), StatusReport.class);
+        } catch (IOException e) {
+            throw new AgentFailedException("the agent at " + client.where() + " answered GET /status with a document"
+                    + " spoolctl cannot read: " + e.getMessage());
+        }
     }
 }

@@ -86,6 +86,25 @@ class SpoolCtlIT {
     }
 
     @Test
+    void statusIsDegradedAtOnceWhileClickHouseIsUnreachableForLessThanTheLimit() throws Exception {
+        try (RunningAgent b = RunningAgent.start(ch, dir.resolve("spool-b"), db, Duration.ofHours(1), "CH_DEDUPE", "none")) {
+            String spoolDir = b.config.spoolDir().toString();
+            b.proxy.refuse();
+            assertEquals(0, CliRun.of("put", "t", "--file", rows(10).toString(), "--spool-dir", spoolDir).exitCode());
+
+            Eventually.await(WAIT, "status DEGRADED", () -> CliRun.of("status", "--spool-dir", spoolDir).exitCode() == 1);
+
+            CliRun status = CliRun.of("status", "--spool-dir", spoolDir);
+            assertTrue(status.out().startsWith("DEGRADED  namespace test"), status.toString());
+            assertTrue(status.out().contains("\n  ! ClickHouse unreachable for "), status.toString());
+            String reason = new ObjectMapper().readTree(CliRun.of("status", "--json", "--spool-dir", spoolDir).out())
+                    .path("reasons").path(0).asText();
+            assertTrue(reason.matches("ClickHouse unreachable for .* \\(DOWN after 1h00m, CH_DOWN_AFTER_S\\); 10 row\\(s\\)"
+                    + " waiting: .*http://127\\.0\\.0\\.1:\\d+.*"), reason); // the proxy closes connections: words first
+        }
+    }
+
+    @Test
     void statusReadsTheSpoolFileWhenTheAgentIsStopped() throws Exception {
         a.proxy.refuse();
         assertEquals(0, CliRun.of("put", "t", "--file", rows(1000).toString(),
@@ -94,7 +113,7 @@ class SpoolCtlIT {
 
         CliRun r = CliRun.of("status", "--spool-dir", a.config.spoolDir().toString());
 
-        assertEquals(2, r.exitCode(), r.toString());
+        assertEquals(3, r.exitCode(), "no agent: " + r);
         assertTrue(r.out().startsWith("DOWN  agent: not running"), r.toString());
         assertTrue(r.out().contains("\n" + String.format("%-28s %10s", db + ".t", "1,000")), r.toString());
         CliRun json = CliRun.of("status", "--json", "--spool-dir", a.config.spoolDir().toString());
