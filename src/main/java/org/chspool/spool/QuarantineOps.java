@@ -4,19 +4,31 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Operator actions on the quarantine, applied by the writer thread: move rows back into the queue
  * (after the table was fixed), or purge them explicitly. Rows are selected by table and/or ids; an
- * empty selection matches nothing (never "everything by accident").
+ * empty selection matches nothing (never "everything by accident"). Each op handles one {@link Chunk}
+ * of the selection, in quarantine id order after a cursor, bounded by rows and bytes like one group
+ * commit: {@link Spool} submits the next chunk when one is done, so puts are committed in between
+ * instead of waiting for a whole large quarantine to move.
  */
 final class QuarantineOps {
     private QuarantineOps() {}
 
+    /** What one chunk did: rows handled, the last quarantine id handled, and whether rows may be left. */
+    record Chunk(int rows, long lastId, boolean more) {}
+
+    /** How much one chunk may handle: one group commit's worth (CH_COMMIT_MAX_ROWS, CH_COMMIT_MAX_BYTES). */
+    record Bound(int rows, long bytes) {}
+
     /** Which quarantined rows an action applies to. */
     record Selection(String table, long[] ids, long olderThanUs) {
+        /** The rows after quarantine id {@code after} (bound first, as {@link #bind} expects). */
         String where() {
-            StringBuilder w = new StringBuilder(" WHERE 1=1");
+            StringBuilder w = new StringBuilder(" WHERE id > ?");
             if (table != null) {
                 w.append(" AND tbl = ?");
             }
@@ -29,8 +41,9 @@ final class QuarantineOps {
             return w.toString();
         }
 
-        int bind(PreparedStatement p, int start) throws SQLException {
+        int bind(PreparedStatement p, int start, long after) throws SQLException {
             int i = start;
+            p.setLong(i++, after);
             if (table != null) {
                 p.setString(i++, table);
             }
@@ -50,30 +63,41 @@ final class QuarantineOps {
         }
     }
 
-    /** Moves rows back into the queue with new ids, attempts reset; result = rows moved. */
-    static final class Requeue extends WriteOp<Integer> {
+    /** Moves one chunk of rows back into the queue with new ids, attempts reset. */
+    static final class Requeue extends WriteOp<Chunk> {
         private final Selection sel;
+        private final long after;
+        private final Bound bound;
         private final long nowUs;
 
-        Requeue(Selection sel, long nowUs) {
+        Requeue(Selection sel, long after, Bound bound, long nowUs) {
             this.sel = sel;
+            this.after = after;
+            this.bound = bound;
             this.nowUs = nowUs;
         }
 
         @Override
-        Integer apply(Connection c, WriteContext ctx) throws SQLException {
+        Chunk apply(Connection c, WriteContext ctx) throws SQLException {
             if (sel.isEmpty() || (sel.ids() != null && sel.ids().length == 0)) {
-                return 0;
+                return new Chunk(0, after, false);
             }
             int n = 0;
+            long bytes = 0;
+            long last = after;
+            boolean more = false;
             try (PreparedStatement q = c.prepareStatement("SELECT id, tbl, payload FROM quarantine"
-                    + sel.where() + " ORDER BY id");
+                    + sel.where() + " ORDER BY id LIMIT ?");
                  PreparedStatement ins = c.prepareStatement("INSERT INTO queue (tbl, id, payload, created_us)"
                          + " VALUES (?, ?, ?, ?)");
                  PreparedStatement del = c.prepareStatement("DELETE FROM quarantine WHERE id = ?")) {
-                sel.bind(q, 1);
+                q.setInt(sel.bind(q, 1, after), bound.rows());
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
+                        if (n > 0 && bytes >= bound.bytes()) {
+                            more = true;
+                            break;
+                        }
                         String tbl = rs.getString(2);
                         byte[] payload = rs.getBytes(3);
                         ins.setString(1, tbl);
@@ -82,34 +106,63 @@ final class QuarantineOps {
                         // its age counts from the retry, or CH_MAX_AGE_S would quarantine it again at once
                         ins.setLong(4, nowUs);
                         ins.executeUpdate();
-                        del.setLong(1, rs.getLong(1));
+                        last = rs.getLong(1);
+                        del.setLong(1, last);
                         del.executeUpdate();
                         ctx.tableDelta(tbl, 1, payload.length);
                         n++;
+                        bytes += payload.length;
                     }
                 }
             }
-            return n;
+            return new Chunk(n, last, more || n == bound.rows());
         }
     }
 
-    /** Deletes quarantined rows for good; result = rows removed. */
-    static final class Purge extends WriteOp<Integer> {
+    /** Deletes one chunk of quarantined rows for good. */
+    static final class Purge extends WriteOp<Chunk> {
         private final Selection sel;
+        private final long after;
+        private final Bound bound;
 
-        Purge(Selection sel) {
+        Purge(Selection sel, long after, Bound bound) {
             this.sel = sel;
+            this.after = after;
+            this.bound = bound;
         }
 
         @Override
-        Integer apply(Connection c, WriteContext ctx) throws SQLException {
+        Chunk apply(Connection c, WriteContext ctx) throws SQLException {
             if (sel.isEmpty()) {
-                return 0;
+                return new Chunk(0, after, false);
             }
-            try (PreparedStatement d = c.prepareStatement("DELETE FROM quarantine" + sel.where())) {
-                sel.bind(d, 1);
-                return d.executeUpdate();
+            int n = 0;
+            long bytes = 0;
+            long last = after;
+            boolean more = false;
+            try (PreparedStatement q = c.prepareStatement("SELECT id, tbl, length(payload) FROM quarantine"
+                    + sel.where() + " ORDER BY id LIMIT ?");
+                 PreparedStatement del = c.prepareStatement("DELETE FROM quarantine WHERE id = ?")) {
+                q.setInt(sel.bind(q, 1, after), bound.rows());
+                List<Long> ids = new ArrayList<>();
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        if (n > 0 && bytes >= bound.bytes()) {
+                            more = true;
+                            break;
+                        }
+                        ids.add(rs.getLong(1));
+                        n++;
+                        bytes += rs.getLong(3);
+                    }
+                }
+                for (long id : ids) {
+                    del.setLong(1, id);
+                    del.executeUpdate();
+                    last = id;
+                }
             }
+            return new Chunk(n, last, more || n == bound.rows());
         }
     }
 }

@@ -328,22 +328,44 @@ public final class Spool implements AutoCloseable {
 
     /**
      * Moves quarantined rows back into the queue (e.g. after the operator fixed the table), selected by
-     * table and/or ids (at least one). They get new ids and fresh attempts. Result: rows moved.
+     * table and/or ids (at least one). They get new ids and fresh attempts. Moved in chunks of one group
+     * commit each, puts committed in between. Result: rows moved.
      */
     public CompletableFuture<Integer> requeueQuarantined(String table, long[] ids) {
-        return writer.submitOp(new QuarantineOps.Requeue(new QuarantineOps.Selection(table, ids, 0), nowMicros()))
-                .future.thenApply(n -> {
-                    if (n > 0) {
-                        appendListeners.forEach(Runnable::run);
-                    }
-                    return n;
-                });
+        QuarantineOps.Selection sel = new QuarantineOps.Selection(table, ids, 0);
+        return chunked(after -> new QuarantineOps.Requeue(sel, after, chunkBound(), nowMicros()), 0, 0, true);
     }
 
-    /** Deletes quarantined rows of {@code table} quarantined before {@code before}. Result: rows removed. */
+    /** Deletes quarantined rows of {@code table} quarantined before {@code before}, in chunks. Result: rows removed. */
     public CompletableFuture<Integer> purgeQuarantined(String table, Instant before) {
         long us = before.getEpochSecond() * 1_000_000L + before.getNano() / 1000;
-        return writer.submitOp(new QuarantineOps.Purge(new QuarantineOps.Selection(table, null, Math.max(1, us)))).future;
+        QuarantineOps.Selection sel = new QuarantineOps.Selection(table, null, Math.max(1, us));
+        return chunked(after -> new QuarantineOps.Purge(sel, after, chunkBound()), 0, 0, false);
+    }
+
+    private QuarantineOps.Bound chunkBound() {
+        return new QuarantineOps.Bound(config.commitMaxRows(), config.commitMaxBytes());
+    }
+
+    /**
+     * Runs the chunk op made for cursor {@code after}, then (from its completion, on the writer thread)
+     * the next one, until a chunk says nothing is left. Result: rows handled by all chunks.
+     */
+    private CompletableFuture<Integer> chunked(java.util.function.LongFunction<WriteOp<QuarantineOps.Chunk>> op,
+                                               long after, int doneBefore, boolean requeue) {
+        return writer.submitOp(op.apply(after)).future.handle((chunk, failure) -> {
+            if (failure != null) {
+                throw new java.util.concurrent.CompletionException(doneBefore == 0 ? failure
+                        : new SpoolException((requeue ? "requeued " : "purged ") + doneBefore + " row(s), then: "
+                                + failure.getMessage(), failure));
+            }
+            if (requeue && chunk.rows() > 0) {
+                appendListeners.forEach(Runnable::run); // delivery of the first chunks starts at once
+            }
+            int done = doneBefore + chunk.rows();
+            return chunk.more() ? chunked(op, chunk.lastId(), done, requeue)
+                    : CompletableFuture.completedFuture(done);
+        }).thenCompose(f -> f);
     }
 
     /** Runs {@code listener} (on the writer thread; must not block) after each commit that added rows. */
