@@ -13,7 +13,8 @@ import org.chspool.spool.Bytes;
  * <li>DEGRADED — any of: no ClickHouse server answers, for less than that limit (at once: the reason
  * says for how long, when it turns DOWN and how many rows wait); with several servers, one (or more)
  * is down or answering retryable errors (named in the reason; the others take its inserts); rows in
- * the quarantine; a table's oldest row at least {@code CH_ALERT_AGE_S}
+ * the quarantine, or the quarantine at 90% of {@code CH_QUARANTINE_MAX_BYTES} (beyond the cap rows
+ * ClickHouse rejects stay queued); a table's oldest row at least {@code CH_ALERT_AGE_S}
  * old; queued bytes at or above 90% of {@code CH_SPOOL_MAX_BYTES}; free disk below
  * {@code CH_VACUUM_MIN_FREE_BYTES}; the spool file was damaged at start and recovered, until an
  * operator acknowledges it ({@code spoolctl recover --ack}).</li>
@@ -51,10 +52,7 @@ public final class HealthCheck {
         if (ch != null) {
             v = v.worst(clickHouse(p, ch, totals, reasons));
         }
-        if (totals.quarantinedRows() > 0) {
-            v = v.worst(Verdict.DEGRADED);
-            reasons.add(totals.quarantinedRows() + " row(s) quarantined (see spoolctl status; rows there are not retried)");
-        }
+        v = v.worst(quarantine(p, totals, reasons));
         double alert = p.alertAge().toMillis() / 1000.0;
         int old = 0;
         for (StatusReport.Table t : tables) {
@@ -82,6 +80,30 @@ public final class HealthCheck {
                     + Bytes.human(p.minFreeBytes()));
         }
         return new Health(v, reasons);
+    }
+
+    /**
+     * DEGRADED while rows are quarantined; at or near the quarantine's cap, first the reason that says what
+     * happens there: rows ClickHouse rejects are no longer quarantined but stay queued.
+     */
+    private static Verdict quarantine(HealthPolicy p, StatusReport.Totals t, List<String> reasons) {
+        Verdict v = Verdict.OK;
+        long cap = t.quarantineMaxBytes();
+        if (cap > 0 && t.quarantinedBytes() >= cap * p.fullRatio()) {
+            v = Verdict.DEGRADED;
+            reasons.add(String.format(Locale.ROOT, "quarantine %s of %s cap (%.0f%%; CH_QUARANTINE_MAX_BYTES): at the"
+                    + " cap rows ClickHouse rejects are not quarantined but stay queued and hold up their table;"
+                    + " purge or retry quarantined rows (spoolctl quarantine purge|retry)",
+                    Bytes.human(t.quarantinedBytes()), Bytes.human(cap), 100.0 * t.quarantinedBytes() / cap));
+        }
+        if (t.quarantinedRows() > 0) {
+            v = Verdict.DEGRADED;
+            reasons.add(t.quarantinedRows() + " row(s) quarantined" + (t.quarantinedBytes() > 0 ? ", "
+                    + Bytes.human(t.quarantinedBytes()) : "") + " (not retried until an operator acts: spoolctl"
+                    + " quarantine list|retry|purge)" + (t.quarantineRefusedRows() > 0 ? "; " + t.quarantineRefusedRows()
+                    + " row(s) stayed queued since start because the quarantine was full" : ""));
+        }
+        return v;
     }
 
     /**

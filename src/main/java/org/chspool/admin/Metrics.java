@@ -74,6 +74,14 @@ final class Metrics {
                 .sample("chspool_spool_wal_bytes", t.walBytes());
         w.family("chspool_disk_free_bytes", "gauge", "Usable bytes on the spool's filesystem (-1 when unknown).")
                 .sample("chspool_disk_free_bytes", t.freeDiskBytes());
+        w.family("chspool_quarantine_bytes", "gauge", "Payload bytes in the quarantine, all tables (capped by CH_QUARANTINE_MAX_BYTES).")
+                .sample("chspool_quarantine_bytes", t.quarantinedBytes());
+        w.family("chspool_quarantine_max_bytes", "gauge",
+                "The cap on quarantined bytes (CH_QUARANTINE_MAX_BYTES); beyond it rejected rows stay queued.")
+                .sample("chspool_quarantine_max_bytes", t.quarantineMaxBytes());
+        w.family("chspool_quarantine_refused_rows_total", "counter",
+                "Rows not quarantined because the quarantine was full (each attempt counts); they stayed queued.")
+                .sample("chspool_quarantine_refused_rows_total", c.quarantineRefusedRows());
     }
 
     private static void tables(PrometheusWriter w, StatusReport r) {

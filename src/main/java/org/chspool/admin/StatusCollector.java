@@ -87,7 +87,8 @@ public final class StatusCollector {
         StatusReport.Totals totals = new StatusReport.Totals(spool.file().toAbsolutePath().toString(),
                 spool.queuedRows(), spool.queuedBytes(), config.spoolMaxBytes(), SpoolFiles.sizeOrZero(spool.file()),
                 SpoolFiles.sizeOrZero(SpoolFiles.walOf(spool.file())), freeBytes(spool), spool.counters().rowsAccepted(), rc.deliveredRows(),
-                totalRate, quarantinedTotal, rejected);
+                totalRate, quarantinedTotal, rejected, spool.quarantinedBytes(), config.quarantineMaxBytes(),
+                spool.counters().quarantineRefusedRows());
         StatusReport.ClickHouse ch = clickHouse(config, src.replayer().health(), src.server().get());
         org.chspool.spool.RecoveryNotice recovery = src.spool().recoveryNotice();
         HealthCheck.Health health = HealthCheck.evaluate(policy, ch, tables, totals,

@@ -112,16 +112,28 @@ public record StatusReport(String namespace, String version, String agent, Doubl
     }
 
     /**
-     * Whole-agent figures. {@code spoolMaxBytes} is 0 when unknown (offline).
+     * Whole-agent figures. {@code spoolMaxBytes} and {@code quarantineMaxBytes} are 0 when unknown (offline).
      *
      * @param freeDiskBytes usable bytes on the spool's filesystem, -1 when unknown
      * @param rejectedRows rows refused since start by reason code (busy, spool_full, ...)
+     * @param quarantinedBytes payload bytes in the quarantine
+     * @param quarantineMaxBytes {@code CH_QUARANTINE_MAX_BYTES}: at the cap rows ClickHouse rejects stay queued
+     * @param quarantineRefusedRows rows not quarantined since start because the quarantine was full (each
+     *     attempt counts; they stayed queued)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Totals(String spoolFile, long queuedRows, long queuedBytes, long spoolMaxBytes, long spoolFileBytes,
                          long walBytes, long freeDiskBytes, long acceptedRows, long deliveredRows,
-                         double rowsPerSecond, long quarantinedRows, Map<String, Long> rejectedRows) {
+                         double rowsPerSecond, long quarantinedRows, Map<String, Long> rejectedRows,
+                         long quarantinedBytes, long quarantineMaxBytes, long quarantineRefusedRows) {
+        /** Without the quarantine's size (as agents before the quarantine cap wrote it). */
+        public Totals(String spoolFile, long queuedRows, long queuedBytes, long spoolMaxBytes, long spoolFileBytes,
+                      long walBytes, long freeDiskBytes, long acceptedRows, long deliveredRows,
+                      double rowsPerSecond, long quarantinedRows, Map<String, Long> rejectedRows) {
+            this(spoolFile, queuedRows, queuedBytes, spoolMaxBytes, spoolFileBytes, walBytes, freeDiskBytes, acceptedRows,
+                    deliveredRows, rowsPerSecond, quarantinedRows, rejectedRows, 0, 0, 0);
+        }
     }
 
     /** The last maintenance run: when, whether it succeeded, and its one-line summary. */

@@ -39,7 +39,10 @@ final class OfflineStatus {
         }
         try (Connection c = SqliteConnections.readOnly(spoolFile, BUSY_MS); SpoolReader reader = new SpoolReader(c)) {
             List<TableBacklog> backlog = reader.backlog();
-            Map<String, Long> quarantined = reader.quarantineCounts();
+            Map<String, long[]> quarantine = reader.quarantineTotals();
+            Map<String, Long> quarantined = new TreeMap<>();
+            quarantine.forEach((t, rb) -> quarantined.put(t, rb[0]));
+            long quarantinedBytes = quarantine.values().stream().mapToLong(rb -> rb[1]).sum();
             Map<String, TableBacklog> byTable = new TreeMap<>();
             backlog.forEach(b -> byTable.put(b.table(), b));
             TreeSet<String> names = new TreeSet<>(byTable.keySet());
@@ -61,7 +64,7 @@ final class OfflineStatus {
             long q = quarantined.values().stream().mapToLong(Long::longValue).sum();
             Path abs = spoolFile.toAbsolutePath();
             StatusReport.Totals totals = new StatusReport.Totals(abs.toString(), rows, bytes, 0, SpoolFiles.sizeOrZero(abs),
-                    SpoolFiles.sizeOrZero(SpoolFiles.walOf(abs)), free(abs), 0, 0, 0, q, null);
+                    SpoolFiles.sizeOrZero(SpoolFiles.walOf(abs)), free(abs), 0, 0, 0, q, null, quarantinedBytes, 0, 0);
             return new StatusReport(null, Version.get(), StatusReport.NOT_RUNNING, null, Verdict.DOWN,
                     List.of("agent not running: " + why), null, tables, totals, null);
         }

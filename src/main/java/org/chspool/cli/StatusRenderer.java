@@ -69,6 +69,12 @@ final class StatusRenderer {
                 + (tt.freeDiskBytes() < 0 ? "unknown" : Bytes.human(tt.freeDiskBytes()))
                 + (tt.spoolMaxBytes() > 0 ? String.format(Locale.ROOT, " · cap %s (%.0f%% used)",
                 Bytes.human(tt.spoolMaxBytes()), 100.0 * tt.queuedBytes() / tt.spoolMaxBytes()) : ""));
+        if (tt.quarantinedRows() > 0 || tt.quarantineMaxBytes() > 0) {
+            line(sb, "  quarantine " + count(tt.quarantinedRows()) + " rows · " + Bytes.human(tt.quarantinedBytes())
+                    + (tt.quarantineMaxBytes() > 0 ? String.format(Locale.ROOT, " · cap %s (%.0f%% used)",
+                    Bytes.human(tt.quarantineMaxBytes()), 100.0 * tt.quarantinedBytes() / tt.quarantineMaxBytes()) : "")
+                    + (tt.quarantineRefusedRows() > 0 ? " · " + count(tt.quarantineRefusedRows()) + " refused (full)" : ""));
+        }
         if (running) {
             line(sb, "  accepted " + count(tt.acceptedRows()) + " rows since start · rejected " + rejected(tt.rejectedRows()));
         }

@@ -33,6 +33,7 @@ public final class AgentConfig {
     private final Path spoolDir;
     private final Sync sync;
     private final long spoolMaxBytes;
+    private final long quarantineMaxBytes;
     private final Duration putTimeout;
     private final int admissionQueueRows;
     private final long admissionQueueBytes;
@@ -91,6 +92,8 @@ public final class AgentConfig {
         spoolDir = Path.of(p.string(Setting.SPOOL_DIR).isEmpty() ? "." : p.string(Setting.SPOOL_DIR));
         sync = parseSync(p);
         spoolMaxBytes = p.bytesIn(Setting.SPOOL_MAX_BYTES, 1 << 20, Long.MAX_VALUE);
+        quarantineMaxBytes = p.string(Setting.QUARANTINE_MAX_BYTES).isEmpty() ? spoolMaxBytes / 4
+                : p.bytesIn(Setting.QUARANTINE_MAX_BYTES, 1, Long.MAX_VALUE);
         putTimeout = Duration.ofMillis(p.longIn(Setting.PUT_TIMEOUT_MS, 1, 60_000));
         admissionQueueRows = p.intIn(Setting.ADMISSION_QUEUE_ROWS, 1, 10_000_000);
         admissionQueueBytes = p.bytesIn(Setting.ADMISSION_QUEUE_BYTES, 1024, 1L << 40);
@@ -238,6 +241,8 @@ public final class AgentConfig {
     public Path spoolFile() { return spoolDir.resolve("spool.db"); }
     public Sync sync() { return sync; }
     public long spoolMaxBytes() { return spoolMaxBytes; }
+    /** CH_QUARANTINE_MAX_BYTES: quarantined payload bytes beyond which new quarantines are refused. */
+    public long quarantineMaxBytes() { return quarantineMaxBytes; }
     public Duration putTimeout() { return putTimeout; }
     public int admissionQueueRows() { return admissionQueueRows; }
     public long admissionQueueBytes() { return admissionQueueBytes; }

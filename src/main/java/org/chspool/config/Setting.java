@@ -21,6 +21,9 @@ public enum Setting {
     SPOOL_DIR("CH_SPOOL_DIR", "./spool", "directory of the spool file (spool.db) and the default sockets"),
     SYNC("CH_SYNC", "NORMAL", "SQLite synchronous: NORMAL (survives a process crash) or FULL (also power loss)"),
     SPOOL_MAX_BYTES("CH_SPOOL_MAX_BYTES", "2GiB", "cap on queued payload bytes; beyond it puts get spool_full"),
+    QUARANTINE_MAX_BYTES("CH_QUARANTINE_MAX_BYTES", "",
+            "cap on quarantined payload bytes (default: a quarter of CH_SPOOL_MAX_BYTES); at the cap rows ClickHouse"
+                    + " rejects stay queued (DEGRADED) until quarantined rows are purged or retried"),
     PUT_TIMEOUT_MS("CH_PUT_TIMEOUT_MS", "100", "longest a put waits to be taken by the writer before busy"),
     ADMISSION_QUEUE_ROWS("CH_ADMISSION_QUEUE_ROWS", "100000", "rows waiting for the writer before puts get busy"),
     ADMISSION_QUEUE_BYTES("CH_ADMISSION_QUEUE_BYTES", "64MiB", "row bytes waiting for the writer before puts get busy"),

@@ -20,6 +20,7 @@ import org.chspool.clickhouse.DedupeProbe.KeyValue;
 import org.chspool.clickhouse.InsertFailure;
 import org.chspool.clickhouse.PooledSink;
 import org.chspool.spool.FrozenBatch;
+import org.chspool.spool.QuarantineOutcome;
 import org.chspool.spool.Spool;
 import org.chspool.spool.SpoolBatch;
 import org.slf4j.Logger;
@@ -300,7 +301,11 @@ final class BatchDelivery implements AutoCloseable {
         return r.rest();
     }
 
-    /** A failed attempt: bisect a data error, else back the table off (quarantining expired rows). */
+    /**
+     * A failed attempt: bisect a data error (a single rejected row goes to the quarantine), else back the
+     * table off, quarantining expired rows first. A quarantine refused because it is full
+     * (CH_QUARANTINE_MAX_BYTES) moves nothing: the rows stay queued and frozen, and the table backs off.
+     */
     private Step failed(TableState st, FrozenBatch batch, InsertFailure f) throws InterruptedException {
         st.failedAttempts.increment();
         if (f.isRetryable()) {
@@ -308,35 +313,51 @@ final class BatchDelivery implements AutoCloseable {
         } else {
             counters.permanentFailures.increment();
         }
+        String notQuarantined = null;
         if (FailurePolicy.actionFor(f) == FailurePolicy.Action.BISECT) {
-            if (batch.size() == 1) {
-                quarantine(st, batch, f.summary(), "rejected by ClickHouse");
+            if (batch.size() > 1) {
+                return new Step.Split(await(spool.split(batch, batch.size() / 2)));
+            }
+            QuarantineOutcome q = await(spool.quarantine(batch, f.summary(), "rejected by ClickHouse"));
+            if (q instanceof QuarantineOutcome.Moved moved) {
+                noteQuarantined(st, moved.rows(), f.summary(), "rejected by ClickHouse");
                 return DONE;
             }
-            return new Step.Split(await(spool.split(batch, batch.size() / 2)));
-        }
-        // Retry later. Rows past their attempts or age go to the quarantine (they are the oldest, a prefix)
-        // — but only when ClickHouse answered: an outage (refused, reset, timed out) is not the rows'
-        // fault, and quarantining during one would stop delivery of healthy rows.
-        int expired = f.isTransport() ? 0 : expiredPrefix(batch.rows());
-        if (expired > 0) {
-            String reason = batch.rows().attempts()[0] + 1 >= settings.maxAttempts()
-                    ? "failed " + settings.maxAttempts() + " attempts" : "older than " + settings.maxAge();
-            if (expired == batch.size()) {
-                quarantine(st, batch, f.summary(), reason);
-                return DONE;
+            notQuarantined = ((QuarantineOutcome.Refused) q).reason();
+        } else {
+            // Rows past their attempts or age go to the quarantine (they are the oldest, a prefix) — but only
+            // when ClickHouse answered: an outage (refused, reset, timed out) is not the rows' fault, and
+            // quarantining during one would stop delivery of healthy rows.
+            int expired = f.isTransport() ? 0 : expiredPrefix(batch.rows());
+            if (expired > 0) {
+                String reason = batch.rows().attempts()[0] + 1 >= settings.maxAttempts()
+                        ? "failed " + settings.maxAttempts() + " attempts" : "older than " + settings.maxAge();
+                QuarantineOutcome q = await(spool.quarantinePrefix(batch, expired, f.summary(), reason));
+                if (q instanceof QuarantineOutcome.Moved moved) {
+                    noteQuarantined(st, moved.rows(), f.summary(), reason);
+                    if (moved.rest().isEmpty()) {
+                        return DONE;
+                    }
+                    batch = moved.rest().get();
+                } else {
+                    notQuarantined = ((QuarantineOutcome.Refused) q).reason();
+                }
             }
-            Spool.Replacement r = await(spool.quarantinePrefix(batch, expired, f.summary(), reason));
-            noteQuarantined(st, r.rowsRemoved(), f.summary(), reason);
-            batch = r.rest().orElseThrow();
         }
+        return retryLater(st, batch, f, notQuarantined);
+    }
+
+    /** Backs the table off; the batch stays frozen. {@code notQuarantined}: why rows due for the quarantine stayed, or null. */
+    private Step retryLater(TableState st, FrozenBatch batch, InsertFailure f, String notQuarantined)
+            throws InterruptedException {
+        String error = notQuarantined == null ? f.summary() : f.summary() + "; not quarantined: " + notQuarantined;
         int failures = ++st.consecutiveFailures;
         long delay = backoff.delayNanos(failures);
         st.retryAtNanos = nanoTime.getAsLong() + delay;
-        st.lastError = f.summary();
+        st.lastError = error;
         st.lastErrorAtMillis = System.currentTimeMillis();
-        await(spool.recordFailure(batch.rows(), f.summary(), spool.now().plusNanos(delay)));
-        logFailure(st, batch, f, delay);
+        await(spool.recordFailure(batch.rows(), error, spool.now().plusNanos(delay)));
+        logFailure(st, batch, error, delay);
         return new Step.RetryLater(f);
     }
 
@@ -351,10 +372,6 @@ final class BatchDelivery implements AutoCloseable {
         return n;
     }
 
-    private void quarantine(TableState st, FrozenBatch batch, String error, String reason) throws InterruptedException {
-        noteQuarantined(st, await(spool.quarantine(batch, error, reason)), error, reason);
-    }
-
     private void noteQuarantined(TableState st, int n, String error, String reason) {
         counters.quarantinedRows.add(n);
         st.quarantinedRows.add(n);
@@ -364,10 +381,10 @@ final class BatchDelivery implements AutoCloseable {
     }
 
     /** Logs the first 10 failures of an episode (failures in a row, ended by a delivery), then every 100th. */
-    private void logFailure(TableState st, FrozenBatch batch, InsertFailure f, long delayNanos) {
+    private void logFailure(TableState st, FrozenBatch batch, String error, long delayNanos) {
         if (isLogged(st.consecutiveFailures)) {
             log.warn("table {}: insert of {} row(s) failed (failure #{} in a row, retry in {} ms): {}", st.table,
-                    batch.size(), st.consecutiveFailures, Duration.ofNanos(delayNanos).toMillis(), f.summary());
+                    batch.size(), st.consecutiveFailures, Duration.ofNanos(delayNanos).toMillis(), error);
         }
     }
 

@@ -49,6 +49,7 @@ final class GroupCommitWriter {
     private PreparedStatement insertRow;
     private PreparedStatement advanceIds;
     private PreparedStatement upsertStats;
+    private PreparedStatement upsertQuarantineStats;
     /** Next queue id; writer thread only. Loaded from id_sequence, advanced on each commit. */
     private long nextId;
     private volatile boolean running = true;
@@ -56,9 +57,19 @@ final class GroupCommitWriter {
     /** Why the writer stopped for good (an Error in a transaction); null while it runs. */
     private volatile String failure;
 
-    /** Told about every commit; runs on the writer thread, so it must be cheap and never block. */
+    /**
+     * Told about every commit; runs on the writer thread (before the transaction's futures complete, so
+     * the next transaction sees its totals), so it must be cheap and never block.
+     */
     interface Listener {
-        void committed(Map<String, long[]> tableDeltas, boolean appended);
+        /**
+         * @param tableDeltas rows and bytes added to (removed from) each table's queue
+         * @param quarantineDeltas the same for each table's quarantine
+         */
+        void committed(Map<String, long[]> tableDeltas, Map<String, long[]> quarantineDeltas, boolean appended);
+
+        /** The quarantine's committed payload bytes (what {@link WriteOp.WriteContext#quarantineBytes} adds to). */
+        long quarantineBytes();
     }
 
     /** Describes a full disk for a rejection message (free bytes, path). */
@@ -89,6 +100,8 @@ final class GroupCommitWriter {
         insertRow = conn.prepareStatement("INSERT INTO queue (tbl, id, payload, created_us) VALUES (?, ?, ?, ?)");
         advanceIds = conn.prepareStatement("UPDATE id_sequence SET next_id = ?");
         upsertStats = conn.prepareStatement("INSERT INTO table_stats (tbl, rows, bytes) VALUES (?, ?, ?) "
+                + "ON CONFLICT (tbl) DO UPDATE SET rows = rows + excluded.rows, bytes = bytes + excluded.bytes");
+        upsertQuarantineStats = conn.prepareStatement("INSERT INTO quarantine_stats (tbl, rows, bytes) VALUES (?, ?, ?) "
                 + "ON CONFLICT (tbl) DO UPDATE SET rows = rows + excluded.rows, bytes = bytes + excluded.bytes");
         try (Statement s = conn.createStatement();
              java.sql.ResultSet rs = s.executeQuery("SELECT next_id FROM id_sequence")) {
@@ -183,7 +196,7 @@ final class GroupCommitWriter {
             }
         }
         terminated = true;
-        for (PreparedStatement p : new PreparedStatement[] {insertRow, advanceIds, upsertStats}) {
+        for (PreparedStatement p : new PreparedStatement[] {insertRow, advanceIds, upsertStats, upsertQuarantineStats}) {
             try {
                 p.close();
             } catch (SQLException e) {
@@ -320,7 +333,7 @@ final class GroupCommitWriter {
         nextId = txn.nextId;
         counters.commits.increment();
         counters.rowsAccepted.add(txn.rowsAppended);
-        listener.committed(txn.deltas, txn.rowsAppended > 0);
+        listener.committed(txn.deltas, txn.quarantineDeltas, txn.rowsAppended > 0);
         for (AppendRequest r : rs) {
             release(r);
             r.future.complete(r.rows.size());
@@ -393,6 +406,8 @@ final class GroupCommitWriter {
     /** The writes of one transaction and what they changed. Writer thread only. */
     private final class Transaction implements WriteOp.WriteContext {
         final Map<String, long[]> deltas = new HashMap<>();
+        final Map<String, long[]> quarantineDeltas = new HashMap<>();
+        long quarantineBytesDelta;
         /** Ids this transaction hands out; becomes the writer's counter only if it commits. */
         long nextId = GroupCommitWriter.this.nextId;
         final List<Object> opResults = new ArrayList<>();
@@ -422,16 +437,22 @@ final class GroupCommitWriter {
                 advanceIds.setLong(1, nextId);
                 advanceIds.executeUpdate();
             }
-            if (!deltas.isEmpty()) {
-                upsertStats.clearBatch();
-                for (Map.Entry<String, long[]> d : deltas.entrySet()) {
-                    upsertStats.setString(1, d.getKey());
-                    upsertStats.setLong(2, d.getValue()[0]);
-                    upsertStats.setLong(3, d.getValue()[1]);
-                    upsertStats.addBatch();
-                }
-                upsertStats.executeBatch();
+            upsert(upsertStats, deltas);
+            upsert(upsertQuarantineStats, quarantineDeltas);
+        }
+
+        private void upsert(PreparedStatement stats, Map<String, long[]> changes) throws SQLException {
+            if (changes.isEmpty()) {
+                return;
             }
+            stats.clearBatch();
+            for (Map.Entry<String, long[]> d : changes.entrySet()) {
+                stats.setString(1, d.getKey());
+                stats.setLong(2, d.getValue()[0]);
+                stats.setLong(3, d.getValue()[1]);
+                stats.addBatch();
+            }
+            stats.executeBatch();
         }
 
         @Override
@@ -445,6 +466,19 @@ final class GroupCommitWriter {
             long[] d = deltas.computeIfAbsent(table, k -> new long[2]);
             d[0] += rows;
             d[1] += bytes;
+        }
+
+        @Override
+        public void quarantineDelta(String table, long rows, long bytes) {
+            long[] d = quarantineDeltas.computeIfAbsent(table, k -> new long[2]);
+            d[0] += rows;
+            d[1] += bytes;
+            quarantineBytesDelta += bytes;
+        }
+
+        @Override
+        public long quarantineBytes() {
+            return listener.quarantineBytes() + quarantineBytesDelta;
         }
     }
 }

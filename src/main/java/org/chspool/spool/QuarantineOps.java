@@ -110,6 +110,7 @@ final class QuarantineOps {
                         del.setLong(1, last);
                         del.executeUpdate();
                         ctx.tableDelta(tbl, 1, payload.length);
+                        ctx.quarantineDelta(tbl, -1, -payload.length);
                         n++;
                         bytes += payload.length;
                     }
@@ -152,6 +153,7 @@ final class QuarantineOps {
                             break;
                         }
                         ids.add(rs.getLong(1));
+                        ctx.quarantineDelta(rs.getString(2), -1, -rs.getLong(3));
                         n++;
                         bytes += rs.getLong(3);
                     }

@@ -132,6 +132,9 @@ final class RowSalvage {
                 s.execute("DELETE FROM table_stats");
                 s.execute("INSERT INTO table_stats (tbl, rows, bytes)"
                         + " SELECT tbl, count(*), sum(length(payload)) FROM queue GROUP BY tbl");
+                s.execute("DELETE FROM quarantine_stats");
+                s.execute("INSERT INTO quarantine_stats (tbl, rows, bytes)"
+                        + " SELECT tbl, count(*), sum(length(payload)) FROM quarantine GROUP BY tbl");
                 long next = Math.max(scalar(target, "SELECT coalesce(max(id), 0) + 1 FROM queue", 1),
                         lastId == Long.MAX_VALUE ? 1 : lastId);
                 s.execute("UPDATE id_sequence SET next_id = " + next);

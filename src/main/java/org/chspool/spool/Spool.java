@@ -39,6 +39,8 @@ public final class Spool implements AutoCloseable {
     private final DiskReserve diskReserve;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong queuedRows = new AtomicLong();
+    private final AtomicLong quarantinedBytes = new AtomicLong();
+    private final AtomicLong quarantinedRows = new AtomicLong();
     private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
     private final String instanceId;
     private volatile boolean closed;
@@ -63,12 +65,29 @@ public final class Spool implements AutoCloseable {
                 queuedRows.set(rs.getLong(1));
                 queuedBytes.set(rs.getLong(2));
             }
+            try (Statement s = w.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT coalesce(sum(rows), 0), coalesce(sum(bytes), 0) FROM quarantine_stats")) {
+                rs.next();
+                quarantinedRows.set(rs.getLong(1));
+                quarantinedBytes.set(rs.getLong(2));
+            }
             r = new SpoolReader(SqliteConnections.reader(file, config.sync()), instanceId);
             writerConn = w;
             reader = r;
             writer = new GroupCommitWriter(writerConn, counters, config.commitMaxRows(), config.commitMaxBytes(),
                     config.admissionQueueRows(), config.admissionQueueBytes(), config.putTimeout().toNanos(),
-                    this::describeDisk, this::committed);
+                    this::describeDisk, new GroupCommitWriter.Listener() {
+                        @Override
+                        public void committed(Map<String, long[]> tableDeltas, Map<String, long[]> quarantineDeltas,
+                                              boolean appended) {
+                            Spool.this.committed(tableDeltas, quarantineDeltas, appended);
+                        }
+
+                        @Override
+                        public long quarantineBytes() {
+                            return quarantinedBytes.get();
+                        }
+                    });
             writer.start();
         } catch (SQLException e) {
             // Nothing of a failed open stays open: the connections would hold the file (and its locks).
@@ -167,13 +186,21 @@ public final class Spool implements AutoCloseable {
         return writer.submitOp(new SpoolOps.RecordFailure(batch.table().qualified(), batch.ids(), error, next)).future;
     }
 
-    /** Moves the batch's rows to the quarantine table with the error and the reason. */
-    public CompletableFuture<Integer> quarantine(SpoolBatch batch, String error, String reason) {
-        return writer.submitOp(new SpoolOps.Quarantine(batch.table().qualified(), batch.ids(), error, reason,
-                nowMicros())).future.thenApply(n -> {
-                    counters.rowsQuarantined.add(n);
-                    return n;
-                });
+    /**
+     * Moves the batch's rows to the quarantine table with the error and the reason, unless they do not fit
+     * under {@code CH_QUARANTINE_MAX_BYTES} ({@link QuarantineOutcome.Refused}: nothing changed).
+     */
+    public CompletableFuture<QuarantineOutcome> quarantine(SpoolBatch batch, String error, String reason) {
+        return writer.submitOp(quarantineOp(batch, error, reason)).future.thenApply(o -> counted(o, batch.size()));
+    }
+
+    private QuarantineOutcome counted(QuarantineOutcome o, int rows) {
+        if (o instanceof QuarantineOutcome.Moved m) {
+            counters.rowsQuarantined.add(m.rows());
+        } else {
+            counters.quarantineRefusedRows.add(rows);
+        }
+        return o;
     }
 
     /**
@@ -189,12 +216,13 @@ public final class Spool implements AutoCloseable {
         return replace(b, delete(b.rows().table(), b.rows()), List.of(), 0).thenApply(Replacement::rowsRemoved);
     }
 
-    /** Moves the batch's rows to the quarantine and drops its record, in one transaction. Result: rows moved. */
-    public CompletableFuture<Integer> quarantine(FrozenBatch b, String error, String reason) {
-        return replace(b, quarantineOp(b.rows(), error, reason), List.of(), 0).thenApply(r -> {
-            counters.rowsQuarantined.add(r.rowsRemoved());
-            return r.rowsRemoved();
-        });
+    /**
+     * Moves the batch's rows to the quarantine and drops its record, in one transaction; or, when they do
+     * not fit under {@code CH_QUARANTINE_MAX_BYTES}, changes nothing ({@link QuarantineOutcome.Refused}):
+     * the rows stay queued and the batch frozen.
+     */
+    public CompletableFuture<QuarantineOutcome> quarantine(FrozenBatch b, String error, String reason) {
+        return quarantining(b, b.rows(), List.of(), error, reason);
     }
 
     /** Bisection: replaces the batch by the frozen children {@code [0, at)} and {@code [at, size)}, in one transaction. */
@@ -212,14 +240,23 @@ public final class Spool implements AutoCloseable {
         return replace(b, delete(b.table(), b.rows().select(positions)), rest(b.rows(), positions), b.id());
     }
 
-    /** Quarantines the first {@code n} rows and re-freezes the rest as one batch, in one transaction. */
-    public CompletableFuture<Replacement> quarantinePrefix(FrozenBatch b, int n, String error, String reason) {
+    /**
+     * Quarantines the first {@code n} rows and re-freezes the rest as one batch, in one transaction; or,
+     * when they do not fit under {@code CH_QUARANTINE_MAX_BYTES}, changes nothing (Refused).
+     */
+    public CompletableFuture<QuarantineOutcome> quarantinePrefix(FrozenBatch b, int n, String error, String reason) {
         SpoolBatch rows = b.rows();
         List<SpoolBatch> rest = n == rows.size() ? List.of() : List.of(rows.slice(n, rows.size()));
-        return replace(b, quarantineOp(rows.slice(0, n), error, reason), rest, b.id()).thenApply(r -> {
-            counters.rowsQuarantined.add(r.rowsRemoved());
-            return r;
-        });
+        return quarantining(b, rows.slice(0, n), rest, error, reason);
+    }
+
+    private CompletableFuture<QuarantineOutcome> quarantining(FrozenBatch b, SpoolBatch rows, List<SpoolBatch> rest,
+                                                              String error, String reason) {
+        return change(b, quarantineOp(rows, error, reason), rest, b.id()).thenApply(c ->
+                counted(c.rowResult() instanceof QuarantineOutcome.Moved m
+                        ? new QuarantineOutcome.Moved(m.rows(), c.successors().isEmpty() ? java.util.Optional.empty()
+                                : java.util.Optional.of(c.successors().get(0)))
+                        : (QuarantineOutcome) c.rowResult(), rows.size()));
     }
 
     /** Re-freezes the rows as read: for a batch that no longer matches its record ({@link FrozenBatch#isIntact}). */
@@ -255,32 +292,47 @@ public final class Spool implements AutoCloseable {
         return new SpoolOps.Delete(table.qualified(), rows.ids(), rows.bytes());
     }
 
-    private WriteOp<Integer> quarantineOp(SpoolBatch rows, String error, String reason) {
-        return new SpoolOps.Quarantine(rows.table().qualified(), rows.ids(), error, reason, nowMicros());
+    private WriteOp<QuarantineOutcome> quarantineOp(SpoolBatch rows, String error, String reason) {
+        return new SpoolOps.Quarantine(rows.table().qualified(), rows.ids(), rows.bytes(), error, reason, nowMicros(),
+                config.quarantineMaxBytes());
     }
 
-    /**
-     * One transaction: drop {@code old}'s record (if any), apply {@code rowChange} (if any), freeze
-     * {@code successors} (split from {@code parentId}, 0 for none).
-     */
+    /** {@link #change} for row changes that always apply (delete, none): rows removed and successors. */
     private CompletableFuture<Replacement> replace(FrozenBatch old, WriteOp<Integer> rowChange,
                                                    List<SpoolBatch> successors, long parentId) {
+        return change(old, rowChange, successors, parentId).thenApply(c ->
+                new Replacement(c.rowResult() == null ? 0 : (Integer) c.rowResult(), c.successors()));
+    }
+
+    /** What one {@link #change} did: the row change's result (null without one), and the batches frozen. */
+    private record Change(Object rowResult, List<FrozenBatch> successors) {}
+
+    /**
+     * One transaction: apply {@code rowChange} (if any), drop {@code old}'s record (if any), freeze
+     * {@code successors} (split from {@code parentId}, 0 for none). The row change goes first: if it
+     * refuses ({@link QuarantineOutcome.Refused}) nothing else is done and the old record stays.
+     */
+    private CompletableFuture<Change> change(FrozenBatch old, WriteOp<?> rowChange, List<SpoolBatch> successors,
+                                             long parentId) {
         long[] sums = new long[successors.size()];
         for (int i = 0; i < sums.length; i++) {
             sums[i] = FrozenBatch.checksumOf(successors.get(i).payloads());
         }
         List<WriteOp<?>> parts = new java.util.ArrayList<>(3);
-        if (old != null) {
-            parts.add(new SpoolOps.RemoveBatch(old.id()));
-        }
         if (rowChange != null) {
             parts.add(rowChange);
+        }
+        if (old != null) {
+            parts.add(new SpoolOps.RemoveBatch(old.id()));
         }
         if (!successors.isEmpty()) {
             parts.add(new SpoolOps.AddBatches(successors, sums, parentId, nowMicros()));
         }
         return writer.submitOp(new SpoolOps.All(parts)).future.thenApply(results -> {
-            int removed = rowChange == null ? 0 : (Integer) results.get(old == null ? 0 : 1);
+            Object rowResult = rowChange == null ? null : results.get(0);
+            if (rowResult instanceof QuarantineOutcome.Refused) {
+                return new Change(rowResult, List.of());
+            }
             List<FrozenBatch> frozen = new java.util.ArrayList<>(successors.size());
             if (!successors.isEmpty()) {
                 long[] ids = (long[]) results.get(results.size() - 1);
@@ -289,7 +341,7 @@ public final class Spool implements AutoCloseable {
                     frozen.add(FrozenBatch.of(ids[i], instanceId, s, sums[i]));
                 }
             }
-            return new Replacement(removed, List.copyOf(frozen));
+            return new Change(rowResult, List.copyOf(frozen));
         });
     }
 
@@ -373,10 +425,14 @@ public final class Spool implements AutoCloseable {
         appendListeners.add(listener);
     }
 
-    private void committed(Map<String, long[]> deltas, boolean appended) {
+    private void committed(Map<String, long[]> deltas, Map<String, long[]> quarantineDeltas, boolean appended) {
         for (long[] d : deltas.values()) {
             queuedRows.addAndGet(d[0]);
             queuedBytes.addAndGet(d[1]);
+        }
+        for (long[] d : quarantineDeltas.values()) {
+            quarantinedRows.addAndGet(d[0]);
+            quarantinedBytes.addAndGet(d[1]);
         }
         if (appended) {
             for (Runnable l : appendListeners) {
@@ -401,6 +457,16 @@ public final class Spool implements AutoCloseable {
     /** Payload bytes queued, the quantity capped by CH_SPOOL_MAX_BYTES. */
     public long queuedBytes() {
         return queuedBytes.get();
+    }
+
+    /** Rows in the quarantine. */
+    public long quarantinedRows() {
+        return quarantinedRows.get();
+    }
+
+    /** Payload bytes in the quarantine, the quantity capped by CH_QUARANTINE_MAX_BYTES. */
+    public long quarantinedBytes() {
+        return quarantinedBytes.get();
     }
 
     /** The unacknowledged notice of a start-up recovery of a damaged spool file (health DEGRADED), or null. */

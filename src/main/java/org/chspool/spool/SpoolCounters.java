@@ -12,6 +12,7 @@ public final class SpoolCounters {
     final LongAdder rowsAccepted = new LongAdder();
     final LongAdder commits = new LongAdder();
     final LongAdder rowsQuarantined = new LongAdder();
+    final LongAdder quarantineRefusedRows = new LongAdder();
     private final EnumMap<RejectReason, LongAdder> rejectedRows = new EnumMap<>(RejectReason.class);
 
     SpoolCounters() {
@@ -35,6 +36,11 @@ public final class SpoolCounters {
 
     public long rowsQuarantined() {
         return rowsQuarantined.sum();
+    }
+
+    /** Rows whose quarantine was refused (CH_QUARANTINE_MAX_BYTES reached): they stayed queued. Each attempt counts. */
+    public long quarantineRefusedRows() {
+        return quarantineRefusedRows.sum();
     }
 
     public Map<RejectReason, Long> rejectedRows() {

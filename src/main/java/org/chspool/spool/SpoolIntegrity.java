@@ -89,6 +89,9 @@ public final class SpoolIntegrity {
                 return Verdict.sound(); // an empty database: the schema gets created
             }
             List<String> missing = new ArrayList<>(REQUIRED_TABLES);
+            if (version >= 3) {
+                missing.add("quarantine_stats");
+            }
             try (Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type='table'")) {
                 while (rs.next()) {

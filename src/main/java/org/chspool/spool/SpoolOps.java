@@ -93,24 +93,40 @@ final class SpoolOps {
         }
     }
 
-    /** Moves rows from the queue into the quarantine table; result = rows moved. */
-    static final class Quarantine extends WriteOp<Integer> {
+    /**
+     * Moves rows from the queue into the quarantine table, unless their bytes would take the quarantine
+     * over {@code maxBytes}: then it writes nothing and is {@link QuarantineOutcome.Refused}. Result:
+     * {@link QuarantineOutcome.Moved} with the rows moved (the rest of a batch is the caller's), or Refused.
+     */
+    static final class Quarantine extends WriteOp<QuarantineOutcome> {
         private final String table;
         private final long[] ids;
+        private final long bytes;
         private final String error;
         private final String reason;
         private final long nowUs;
+        private final long maxBytes;
 
-        Quarantine(String table, long[] ids, String error, String reason, long nowUs) {
+        /** @param bytes the rows' payload bytes as read (rows gone since only make the move smaller) */
+        Quarantine(String table, long[] ids, long bytes, String error, String reason, long nowUs, long maxBytes) {
             this.table = table;
             this.ids = ids;
+            this.bytes = bytes;
             this.error = error;
             this.reason = reason;
             this.nowUs = nowUs;
+            this.maxBytes = maxBytes;
         }
 
         @Override
-        Integer apply(Connection c, WriteContext ctx) throws SQLException {
+        QuarantineOutcome apply(Connection c, WriteContext ctx) throws SQLException {
+            long held = ctx.quarantineBytes();
+            if (held + bytes > maxBytes) {
+                return new QuarantineOutcome.Refused("the quarantine is full: it holds " + Bytes.human(held) + " and "
+                        + ids.length + " more row(s) of " + Bytes.human(bytes) + " would exceed CH_QUARANTINE_MAX_BYTES="
+                        + Bytes.human(maxBytes) + "; the rows stay queued until quarantined rows are purged or retried"
+                        + " (spoolctl quarantine purge|retry)");
+            }
             try (RowRemover remover = new RowRemover(c, table);
                  PreparedStatement mv = c.prepareStatement("INSERT INTO quarantine (queue_id, tbl, payload, created_us,"
                          + " attempts, first_error, last_error, reason, quarantined_us)"
@@ -128,7 +144,8 @@ final class SpoolOps {
                     }
                 }
                 ctx.tableDelta(table, -remover.rows, -remover.bytes);
-                return remover.rows;
+                ctx.quarantineDelta(table, remover.rows, remover.bytes);
+                return new QuarantineOutcome.Moved(remover.rows, java.util.Optional.empty());
             }
         }
     }
@@ -198,7 +215,11 @@ final class SpoolOps {
         }
     }
 
-    /** Several ops as one unit: all commit together or none does. Result = each op's result, in order. */
+    /**
+     * Several ops as one unit: all commit together or none does. Result = each op's result, in order. A
+     * part that is {@link QuarantineOutcome.Refused} wrote nothing; the unit stops there and its result is
+     * that refusal alone, so such a part must come first (a refusal after a part that wrote is a bug).
+     */
     static final class All extends WriteOp<List<Object>> {
         private final List<WriteOp<?>> parts;
 
@@ -210,7 +231,14 @@ final class SpoolOps {
         List<Object> apply(Connection c, WriteContext ctx) throws SQLException {
             List<Object> out = new java.util.ArrayList<>(parts.size());
             for (WriteOp<?> op : parts) {
-                out.add(op.apply(c, ctx));
+                Object result = op.apply(c, ctx);
+                if (result instanceof QuarantineOutcome.Refused) {
+                    if (!out.isEmpty()) {
+                        throw new IllegalStateException("a refusing part must come first: " + parts);
+                    }
+                    return List.of(result);
+                }
+                out.add(result);
             }
             return out;
         }

@@ -18,6 +18,7 @@ import java.util.List;
 public final class SpoolReader implements AutoCloseable {
     private final Connection conn;
     private final String instanceId;
+    private Boolean quarantineStats; // whether the file has quarantine_stats; learned once, guarded by this
 
     /** A reader for status only (spoolctl on a stopped agent's file): it never reads frozen batches. */
     public SpoolReader(Connection conn) {
@@ -193,16 +194,39 @@ public final class SpoolReader implements AutoCloseable {
         return out;
     }
 
-    /** Rows in the quarantine, per table (the quarantine is small; this groups over it). */
+    /**
+     * Rows in the quarantine, per table, from the totals kept with it ({@code quarantine_stats}): one row
+     * per table, never a scan of the quarantine.
+     */
     public synchronized java.util.Map<String, Long> quarantineCounts() throws SQLException {
         java.util.Map<String, Long> out = new java.util.TreeMap<>();
-        try (Statement s = conn.createStatement();
-             ResultSet rs = s.executeQuery("SELECT tbl, count(*) FROM quarantine GROUP BY tbl")) {
+        quarantineTotals().forEach((t, rb) -> out.put(t, rb[0]));
+        return out;
+    }
+
+    /** Rows and bytes in the quarantine per table ({@code [rows, bytes]}), from its totals; tables with none left out. */
+    public synchronized java.util.Map<String, long[]> quarantineTotals() throws SQLException {
+        java.util.Map<String, long[]> out = new java.util.TreeMap<>();
+        // A file of schema 2 (read offline by a newer spoolctl before the agent migrated it) has no totals yet.
+        String sql = hasQuarantineStats()
+                ? "SELECT tbl, rows, bytes FROM quarantine_stats WHERE rows > 0"
+                : "SELECT tbl, count(*), coalesce(sum(length(payload)), 0) FROM quarantine GROUP BY tbl";
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
-                out.put(rs.getString(1), rs.getLong(2));
+                out.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
             }
         }
         return out;
+    }
+
+    private boolean hasQuarantineStats() throws SQLException {
+        if (quarantineStats == null) {
+            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'quarantine_stats'")) {
+                quarantineStats = rs.next();
+            }
+        }
+        return quarantineStats;
     }
 
     @Override

@@ -15,11 +15,14 @@ import java.sql.Statement;
  *   <li>1: queue, id_sequence, table_stats, quarantine.
  *   <li>2: frozen batches ({@code batch}) and the file's identity ({@code spool_meta}, key
  *       {@code instance}): what a retried insert must repeat exactly so ClickHouse recognises it.
+ *   <li>3: {@code quarantine_stats}, the quarantine's rows and bytes per table, kept in the same
+ *       transactions as the quarantine (like {@code table_stats} for the queue): its cap and status
+ *       never scan it. Filled from the quarantine by the migration.
  * </ul>
  */
 public final class SpoolSchema {
     /** The version this build writes and understands. */
-    public static final int CURRENT_VERSION = 2;
+    public static final int CURRENT_VERSION = 3;
 
     private static final String[] V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -78,6 +81,13 @@ public final class SpoolSchema {
         "UPDATE schema_version SET version = 2",
     };
 
+    private static final String[] V3 = {
+        "CREATE TABLE quarantine_stats (tbl TEXT PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL) WITHOUT ROWID",
+        "INSERT INTO quarantine_stats (tbl, rows, bytes)"
+            + " SELECT tbl, count(*), coalesce(sum(length(payload)), 0) FROM quarantine GROUP BY tbl",
+        "UPDATE schema_version SET version = 3",
+    };
+
     private SpoolSchema() {}
 
     /** Creates the schema in a new file or checks/migrates an existing one. Runs in one transaction. */
@@ -113,6 +123,12 @@ public final class SpoolSchema {
                             "INSERT INTO spool_meta (key, value) VALUES ('instance', ?)")) {
                         p.setString(1, newInstanceId());
                         p.executeUpdate();
+                    }
+                    v = 2;
+                }
+                if (v == 2 && target >= 3) {
+                    for (String sql : V3) {
+                        s.execute(sql);
                     }
                 }
                 s.execute("COMMIT");

@@ -15,9 +15,15 @@ abstract class WriteOp<T> {
     /** Runs inside an open transaction on the writer's connection. */
     abstract T apply(Connection c, WriteContext ctx) throws SQLException;
 
-    /** What the op did to the queue, applied to in-memory counters once committed. */
+    /** What the op did to the queue and the quarantine, applied to in-memory counters once committed. */
     interface WriteContext {
         void tableDelta(String table, long rows, long bytes);
+
+        /** Rows and bytes the op added to (or, negative, removed from) the quarantine of {@code table}. */
+        void quarantineDelta(String table, long rows, long bytes);
+
+        /** The quarantine's payload bytes as this transaction leaves them so far (committed + its own deltas). */
+        long quarantineBytes();
 
         /** Hands out the next queue id (never reused; committed with the transaction). */
         long allocateId();

@@ -60,6 +60,21 @@ class HealthCheckTest {
                 "free disk 99 B < CH_VACUUM_MIN_FREE_BYTES 100 B");
     }
 
+    @Test
+    void aQuarantineNearItsCapSaysThatRejectedRowsWillStayQueued() {
+        StatusReport.Totals t = new StatusReport.Totals("/s/spool.db", 10, 0, 1000, 4096, 0, 10_000, 10, 0, 0, 40,
+                Map.of(), 950, 1000, 7);
+
+        HealthCheck.Health h = HealthCheck.evaluate(POLICY, clickHouse(true, 0), List.of(), t);
+
+        assertEquals(Verdict.DEGRADED, h.verdict());
+        assertEquals(List.of("quarantine 950 B of 1000 B cap (95%; CH_QUARANTINE_MAX_BYTES): at the cap rows ClickHouse"
+                        + " rejects are not quarantined but stay queued and hold up their table; purge or retry"
+                        + " quarantined rows (spoolctl quarantine purge|retry)",
+                "40 row(s) quarantined, 950 B (not retried until an operator acts: spoolctl quarantine list|retry|purge);"
+                        + " 7 row(s) stayed queued since start because the quarantine was full"), h.reasons());
+    }
+
     private static StatusReport.ClickHouseServer up(String url) {
         return new StatusReport.ClickHouseServer(url, "up", true, 0, 0, 0, null, 10, 0, 0.01, "18.16.1", null);
     }

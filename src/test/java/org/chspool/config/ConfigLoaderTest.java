@@ -63,6 +63,12 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theQuarantineCapDefaultsToAQuarterOfTheSpoolCap() throws Exception {
+        assertEquals(1L << 30, ConfigLoader.fromEnv(Map.of("CH_SPOOL_MAX_BYTES", "4GiB")).quarantineMaxBytes());
+        assertEquals(10L << 20, ConfigLoader.fromEnv(Map.of("CH_QUARANTINE_MAX_BYTES", "10MiB")).quarantineMaxBytes());
+    }
+
+    @Test
     void passwordIsReadFromFileAndNeverShown(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("pass");
         Files.writeString(f, "s3cr3t-value\n");

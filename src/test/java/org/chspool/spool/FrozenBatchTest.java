@@ -134,11 +134,13 @@ class FrozenBatchTest {
         try (Spool spool = Spool.open(TestConfigs.forDir(dir))) {
             appendRows(spool, 0, 5);
             FrozenBatch frozen = freezeOldest(spool, 5);
-            Spool.Replacement r = spool.quarantinePrefix(frozen, 2, "err", "reason").get(5, TimeUnit.SECONDS);
-            assertEquals(2, r.rowsRemoved());
+            QuarantineOutcome.Moved r = (QuarantineOutcome.Moved) spool.quarantinePrefix(frozen, 2, "err", "reason")
+                    .get(5, TimeUnit.SECONDS);
+            assertEquals(2, r.rows());
             FrozenBatch rest = r.rest().orElseThrow();
             assertEquals(3, rest.size());
-            assertEquals(3, spool.quarantine(rest, "err", "reason").get(5, TimeUnit.SECONDS));
+            assertEquals(new QuarantineOutcome.Moved(3, Optional.empty()), spool.quarantine(rest, "err", "reason")
+                    .get(5, TimeUnit.SECONDS));
             assertEquals(0, spool.queuedRows());
             assertEquals(5L, spool.reader().quarantineCounts().get(T.qualified()));
             assertEquals(Optional.empty(), spool.reader().frozenAfter(T, Long.MIN_VALUE));

@@ -238,7 +238,8 @@ class SpoolTest {
                 spool.append(T, row(i)).get();
             }
             SpoolBatch b = spool.reader().oldest(T, 10, Long.MAX_VALUE);
-            assertEquals(1, spool.quarantine(b.slice(1, 2), "permanent: Code: 27. Cannot parse", "poison").get());
+            assertEquals(new QuarantineOutcome.Moved(1, java.util.Optional.empty()),
+                    spool.quarantine(b.slice(1, 2), "permanent: Code: 27. Cannot parse", "poison").get());
             assertEquals(2, spool.queuedRows());
             assertEquals(java.util.Map.of("default.events", 1L), spool.reader().quarantineCounts());
         }
