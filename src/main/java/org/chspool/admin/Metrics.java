@@ -168,9 +168,6 @@ final class Metrics {
                 .sample("chspool_http_requests_total", c.requests());
         w.family("chspool_http_rows_accepted_total", "counter", "Rows committed through the HTTP endpoint since start.")
                 .sample("chspool_http_rows_accepted_total", c.rowsAccepted());
-        w.family("chspool_http_partial_inserts_total", "counter",
-                "Large HTTP inserts that failed after committing a prefix (the error says which rows).")
-                .sample("chspool_http_partial_inserts_total", c.partialInserts());
         w.family("chspool_http_errors_total", "counter", "HTTP endpoint error answers since start, by ClickHouse code.");
         for (Map.Entry<ClickHouseCode, Long> e : c.errors().entrySet()) {
             w.sample("chspool_http_errors_total", e.getValue(), "code", String.valueOf(e.getKey().code()),

@@ -8,6 +8,8 @@ package org.chspool.http;
 public enum ClickHouseCode {
     /** Malformed JSON, or a row that is not a JSON object. */
     CANNOT_PARSE_INPUT_ASSERTION_FAILED(27, 400),
+    /** The request body could not be read to its end (the client went away or cut it): nothing was spooled. */
+    CANNOT_READ_ALL_DATA(33, 400),
     /** A table name the agent's name rules refuse. */
     BAD_ARGUMENTS(36, 400),
     /** A statement, format, compression or setting the agent does not implement (every SELECT but the health checks). */
@@ -32,7 +34,7 @@ public enum ClickHouseCode {
     DATABASE_ACCESS_DENIED(291, 403),
     /** A body over CH_HTTP_MAX_BODY_BYTES, or a row over CH_MAX_ROW_BYTES. */
     TOO_MANY_BYTES(307, 413),
-    /** The spool could not write (io_error); nothing of the failed part was written. */
+    /** The spool could not write (io_error), or the request could not be staged on disk: nothing was spooled. */
     SYSTEM_ERROR(425, 500),
     /** Missing or wrong token (CH_AUTH_TOKEN), or a non-loopback client without a token configured. */
     AUTHENTICATION_FAILED(516, 403);

@@ -7,14 +7,13 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Monotonic counters of the HTTP insert endpoint, for metrics and tests: requests, committed inserts and
- * rows, inserts that left a committed prefix behind, and error responses by ClickHouse code. Lock-free:
+ * rows, and error responses by ClickHouse code (an insert is all or nothing: no partial inserts). Lock-free:
  * handler threads add, any thread reads.
  */
 public final class HttpCounters {
     private final LongAdder requests = new LongAdder();
     private final LongAdder inserts = new LongAdder();
     private final LongAdder rowsAccepted = new LongAdder();
-    private final LongAdder partialInserts = new LongAdder();
     private final Map<ClickHouseCode, LongAdder> errors;
 
     HttpCounters() {
@@ -34,10 +33,6 @@ public final class HttpCounters {
         rowsAccepted.add(rows);
     }
 
-    void partial(long committedRows) {
-        partialInserts.increment();
-        rowsAccepted.add(committedRows);
-    }
 
     void error(ClickHouseCode code) {
         errors.get(code).increment();
@@ -53,15 +48,11 @@ public final class HttpCounters {
         return inserts.sum();
     }
 
-    /** Rows committed to the spool through this endpoint (including prefixes of partial inserts). */
+    /** Rows committed to the spool through this endpoint. */
     public long rowsAccepted() {
         return rowsAccepted.sum();
     }
 
-    /** Large inserts that failed after a prefix of their rows was committed (see docs/http.md). */
-    public long partialInserts() {
-        return partialInserts.sum();
-    }
 
     /** Error responses sent with {@code code}. */
     public long errors(ClickHouseCode code) {

@@ -8,11 +8,12 @@ import org.chspool.config.AgentConfig;
  * with small bodies).
  *
  * @param maxBodyBytes   CH_HTTP_MAX_BODY_BYTES: largest decompressed body
- * @param atomicRows     a request with at most this many rows and {@code atomicBytes} bytes is appended
- *                       all-or-nothing from memory; a larger one is spilled and appended in chunks
+ * @param atomicRows     a request with at most this many rows and {@code atomicBytes} bytes is appended from
+ *                       memory in one transaction; a larger one is spilled, staged in chunks and published at
+ *                       once (all or nothing either way)
  * @param atomicBytes    see {@code atomicRows}
- * @param chunkRows      rows per append when a spilled request is appended
- * @param chunkBytes     bytes per append when a spilled request is appended
+ * @param chunkRows      rows per transaction when a spilled request is staged
+ * @param chunkBytes     bytes per transaction when a spilled request is staged
  * @param busyWaitMillis how long a request keeps retrying a busy spool before answering 503
  * @param spillDir       where spilled requests are staged (deleted after each request, emptied at start)
  * @param threads        handler threads: requests served at once (each may hold up to atomicBytes)

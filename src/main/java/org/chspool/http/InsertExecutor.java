@@ -44,6 +44,8 @@ final class InsertExecutor {
             reader.read(data, filter, staged);
             long rows = appender.append(table, staged);
             return new Result(rows, staged.bytes());
+        } catch (StagedRows.SpillFailed e) {
+            throw new HttpError(ClickHouseCode.SYSTEM_ERROR, e.getMessage() + "; nothing of this request was spooled");
         }
     }
 

@@ -59,13 +59,14 @@ final class RequestHandler implements HttpHandler {
             serve(ex, params);
         } catch (HttpError e) {
             counters.error(e.code());
-            if (e instanceof SpoolAppender.PartialInsert p) {
-                counters.partial(p.committed());
-                log.warn("HTTP insert failed after committing a prefix: {}", e.getMessage());
-            }
             sendError(ex, params, e);
         } catch (IOException e) {
+            // Reading the request failed (the client went away, or sent a broken body): nothing was appended.
+            // It is answered all the same; if the client is gone, sending fails quietly.
             log.debug("HTTP request from {} ended: {}", ex.getRemoteAddress(), e.toString());
+            counters.error(ClickHouseCode.CANNOT_READ_ALL_DATA);
+            sendError(ex, params, new HttpError(ClickHouseCode.CANNOT_READ_ALL_DATA, "cannot read the request body: " + e
+                    + "; nothing of this request was spooled"));
         } catch (RuntimeException e) {
             log.error("HTTP request failed unexpectedly", e);
             counters.error(ClickHouseCode.SYSTEM_ERROR);

@@ -2,32 +2,41 @@ package org.chspool.http;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
-import org.chspool.spool.Bytes;
 import org.chspool.spool.RejectReason;
 import org.chspool.spool.Rejection;
 import org.chspool.spool.Spool;
+import org.chspool.spool.StagedAppends;
+import org.chspool.spool.Staging;
 import org.chspool.spool.TableName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Appends a request's staged rows to the spool and returns only once they are committed.
+ * Appends a request's staged rows to the spool, all or nothing, and returns only once they are committed.
  *
  * <p>Rows held in memory (the request fit the atomic limits) go in ONE {@link Spool#appendAll} call: one
- * transaction, all or nothing. Spilled rows (a larger request) go in consecutive chunks, each its own
- * transaction: the request was fully validated first and the spool cap is checked up front, so what can
- * still fail mid-way is the disk or the writer (io_error, disk full, shutdown); the error then says how
- * many leading rows were committed (they will be delivered), so the client can resend only the rest.
+ * transaction. Spilled rows (a larger request) are {@linkplain StagedAppends#begin staged}: their ids and bytes
+ * are reserved (the spool cap is checked for the whole request), they are written in chunks, each its
+ * own transaction between other producers' commits, invisible, and then {@linkplain StagedAppends#publish
+ * published} in one small transaction. Whatever fails on the way (the spill file, the disk, the writer,
+ * a shutdown) the staging is abandoned and the error says that nothing of the request was spooled, so a
+ * resend cannot duplicate rows. The one outcome left unknown is a publish the writer took but did not
+ * confirm within {@value #COMMIT_WAIT_S} s (the writer stalled on the disk): answered TIMEOUT_EXCEEDED.
  *
  * <p>{@code busy} is retried here (waiting the spool's retry hint) until {@code busyWaitNanos} have passed,
  * because HTTP clients do not retry inserts by themselves. Threading: called on a handler thread, which
  * it blocks; thread-safe.
  */
 final class SpoolAppender {
+    private static final Logger log = LoggerFactory.getLogger(SpoolAppender.class);
     /** Longest wait for a commit the writer has taken; the writer commits in milliseconds normally. */
     private static final long COMMIT_WAIT_S = 120;
+    private static final String NOTHING = "; nothing of this request was spooled";
 
     private final Spool spool;
     private final long busyWaitNanos;
@@ -42,60 +51,124 @@ final class SpoolAppender {
     }
 
     /** @return the number of rows committed (all of them) */
-    long append(TableName table, StagedRows rows) throws HttpError, IOException {
+    long append(TableName table, StagedRows rows) throws HttpError {
         if (rows.inMemory()) {
-            appendOne(table, rows.memory(), 0, rows.rows());
-            return rows.rows();
+            appendAll(table, rows.memory());
+        } else {
+            appendStaged(table, rows);
         }
-        long capacity = spool.config().spoolMaxBytes() - spool.queuedBytes();
-        if (rows.bytes() > capacity) {
-            throw new HttpError(ClickHouseCode.NOT_ENOUGH_SPACE, "spool_full: the request's " + Bytes.human(rows.bytes())
-                    + " of rows do not fit the " + Bytes.human(Math.max(0, capacity)) + " left under CH_SPOOL_MAX_BYTES="
-                    + Bytes.human(spool.config().spoolMaxBytes()) + "; nothing was spooled");
-        }
-        long committed = 0;
-        try (StagedRows.Chunks chunks = rows.chunks(chunkRows, chunkBytes)) {
-            for (List<byte[]> chunk = chunks.next(); !chunk.isEmpty(); chunk = chunks.next()) {
-                appendOne(table, chunk, committed, rows.rows());
-                committed += chunk.size();
-            }
-        }
-        return committed;
+        return rows.rows();
     }
 
-    private void appendOne(TableName table, List<byte[]> chunk, long committedBefore, long total) throws HttpError {
+    private void appendAll(TableName table, List<byte[]> rows) throws HttpError {
         long deadline = System.nanoTime() + busyWaitNanos;
         while (true) {
             try {
-                spool.appendAll(table, chunk).get(COMMIT_WAIT_S, TimeUnit.SECONDS);
+                await(spool.appendAll(table, rows), "the commit", "; the rows of this request may or may not be spooled");
                 return;
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof Rejection r)) {
-                    throw failure(ClickHouseCode.SYSTEM_ERROR, "spool append failed: " + e.getCause(), 0,
-                            committedBefore, total);
+            } catch (HttpError e) {
+                if (!(e instanceof Busy busy) || System.nanoTime() - deadline >= 0) {
+                    throw e;
                 }
-                if (r.reason() == RejectReason.BUSY && System.nanoTime() - deadline < 0) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(r.retryAfterMs(), 50))));
-                    continue;
-                }
-                throw failure(codeOf(r.reason()), r.reason().code() + ": " + r.getMessage(), r.retryAfterMs(),
-                        committedBefore, total);
-            } catch (TimeoutException e) {
-                throw failure(ClickHouseCode.TIMEOUT_EXCEEDED, "the spool did not confirm the commit within "
-                        + COMMIT_WAIT_S + " s; the rows of this part may or may not be spooled", 0, committedBefore, total);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw failure(ClickHouseCode.ABORTED, "interrupted while waiting for the commit", 0, committedBefore, total);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(busy.retryAfterMs(), 50))));
             }
         }
     }
 
-    private static HttpError failure(ClickHouseCode code, String message, long retryAfterMs, long committed, long total) {
-        if (committed == 0) {
-            return new HttpError(code, message + "; nothing of this request was spooled", retryAfterMs);
+    private void appendStaged(TableName table, StagedRows rows) throws HttpError {
+        CompletableFuture<Staging> begun = spool.staged().begin(table, rows.rows(), rows.bytes());
+        Staging staging;
+        try {
+            staging = await(begun, "the start of the request", NOTHING);
+        } catch (HttpError e) {
+            begun.thenAccept(spool.staged()::abandon); // should it still begin: nothing of it is ever published
+            throw e;
         }
-        return new PartialInsert(code, message + "; the first " + committed + " of " + total + " rows of this request"
-                + " WERE committed and will be delivered: resend only rows " + (committed + 1) + ".." + total, committed);
+        boolean published = false;
+        try {
+            try (StagedRows.Chunks chunks = rows.chunks(chunkRows, chunkBytes)) {
+                for (List<byte[]> chunk = chunks.next(); !chunk.isEmpty(); chunk = chunks.next()) {
+                    await(spool.staged().write(staging, chunk), "a part of the request", NOTHING); // staged rows stay invisible
+                }
+            } catch (IOException e) {
+                throw new HttpError(ClickHouseCode.SYSTEM_ERROR, "cannot read the request's rows back from its spill"
+                        + " file (" + e + ")" + NOTHING);
+            }
+            published = publish(spool.staged().publish(staging));
+        } finally {
+            if (!published) {
+                spool.staged().abandon(staging).whenComplete((n, e) -> {
+                    if (e != null) {
+                        log.warn("cannot delete the staged rows of a failed HTTP insert ({}); they stay invisible and"
+                                + " are deleted at the next start: {}", staging, e.getMessage());
+                    }
+                });
+            }
+        }
+    }
+
+    /** True once published; throws when it was not (cancelled after the wait, or failed). */
+    private static boolean publish(StagedAppends.Publication p) throws HttpError {
+        try {
+            if (p.outcome().get(COMMIT_WAIT_S, TimeUnit.SECONDS)) {
+                return true;
+            }
+            throw new HttpError(ClickHouseCode.ABORTED, "the publish was cancelled" + NOTHING);
+        } catch (TimeoutException e) {
+            if (p.cancel()) {
+                throw new HttpError(ClickHouseCode.TIMEOUT_EXCEEDED, "the spool writer did not take the request within "
+                        + COMMIT_WAIT_S + " s" + NOTHING);
+            }
+            try { // being committed right now: wait for that commit once more
+                if (p.outcome().get(COMMIT_WAIT_S, TimeUnit.SECONDS)) {
+                    return true;
+                }
+            } catch (TimeoutException | ExecutionException | InterruptedException again) {
+                if (again instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new HttpError(ClickHouseCode.TIMEOUT_EXCEEDED, "the spool did not confirm the commit of the"
+                        + " request within " + 2 * COMMIT_WAIT_S + " s; it may or may not be spooled");
+            }
+            throw new HttpError(ClickHouseCode.ABORTED, "the publish was cancelled" + NOTHING);
+        } catch (ExecutionException e) {
+            throw failure(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (p.cancel()) {
+                throw new HttpError(ClickHouseCode.ABORTED, "interrupted while waiting for the commit" + NOTHING);
+            }
+            throw new HttpError(ClickHouseCode.ABORTED, "interrupted while the request was being committed; it may or"
+                    + " may not be spooled");
+        }
+    }
+
+    /**
+     * The value, or the failure as an HttpError that says nothing of the request was spooled.
+     *
+     * @param afterTimeout what a timeout means for the request's rows
+     */
+    private static <T> T await(CompletableFuture<T> f, String what, String afterTimeout) throws HttpError {
+        try {
+            return f.get(COMMIT_WAIT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw failure(e.getCause());
+        } catch (TimeoutException e) {
+            throw new HttpError(ClickHouseCode.TIMEOUT_EXCEEDED, "the spool did not confirm " + what + " within "
+                    + COMMIT_WAIT_S + " s" + afterTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpError(ClickHouseCode.ABORTED, "interrupted while waiting for " + what + NOTHING);
+        }
+    }
+
+    private static HttpError failure(Throwable cause) {
+        if (cause instanceof Rejection r) {
+            String message = r.reason().code() + ": " + r.getMessage() + NOTHING;
+            return r.reason() == RejectReason.BUSY ? new Busy(message, r.retryAfterMs())
+                    : new HttpError(codeOf(r.reason()), message, r.retryAfterMs());
+        }
+        return new HttpError(ClickHouseCode.SYSTEM_ERROR, "spool write failed: " + cause.getMessage() + NOTHING);
     }
 
     static ClickHouseCode codeOf(RejectReason reason) {
@@ -110,17 +183,10 @@ final class SpoolAppender {
         };
     }
 
-    /** A failure after a prefix of the request's rows was committed. */
-    static final class PartialInsert extends HttpError {
-        private final long committed;
-
-        PartialInsert(ClickHouseCode code, String message, long committed) {
-            super(code, message);
-            this.committed = committed;
-        }
-
-        long committed() {
-            return committed;
+    /** The spool's admission queue is full: retried for a while, then answered 503. */
+    private static final class Busy extends HttpError {
+        Busy(String message, long retryAfterMs) {
+            super(ClickHouseCode.TOO_MANY_SIMULTANEOUS_QUERIES, message, retryAfterMs);
         }
     }
 }

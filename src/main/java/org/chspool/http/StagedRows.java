@@ -32,17 +32,22 @@ final class StagedRows implements AutoCloseable {
         this.maxBytes = maxBytes;
     }
 
-    void add(byte[] row) throws IOException {
+    /** @throws SpillFailed the spill file could not be written (the agent's disk, not the request) */
+    void add(byte[] row) throws SpillFailed {
         rows++;
         bytes += row.length;
-        if (out == null && (rows > maxRows || bytes > maxBytes)) {
-            spill();
-        }
-        if (out == null) {
-            memory.add(row);
-        } else {
-            out.writeInt(row.length);
-            out.write(row);
+        try {
+            if (out == null && (rows > maxRows || bytes > maxBytes)) {
+                spill();
+            }
+            if (out == null) {
+                memory.add(row);
+            } else {
+                out.writeInt(row.length);
+                out.write(row);
+            }
+        } catch (IOException e) {
+            throw new SpillFailed(spillDir, e);
         }
     }
 
@@ -58,9 +63,20 @@ final class StagedRows implements AutoCloseable {
     }
 
     /** Ends writing; call once every row was added. */
-    void finish() throws IOException {
-        if (out != null) {
-            out.close();
+    void finish() throws SpillFailed {
+        try {
+            if (out != null) {
+                out.close();
+            }
+        } catch (IOException e) {
+            throw new SpillFailed(spillDir, e);
+        }
+    }
+
+    /** Writing the spill file failed: an I/O error of the agent's disk, told apart from reading the request. */
+    static final class SpillFailed extends IOException {
+        SpillFailed(Path dir, IOException cause) {
+            super("cannot stage the request's rows in " + dir + ": " + cause, cause);
         }
     }
 

@@ -462,6 +462,19 @@ final class GroupCommitWriter {
         }
 
         @Override
+        public long allocateIds(long n) {
+            idsAllocated = true;
+            long first = nextId;
+            nextId += n;
+            return first;
+        }
+
+        @Override
+        public void appended(long rows) {
+            rowsAppended += rows;
+        }
+
+        @Override
         public void tableDelta(String table, long rows, long bytes) {
             long[] d = deltas.computeIfAbsent(table, k -> new long[2]);
             d[0] += rows;

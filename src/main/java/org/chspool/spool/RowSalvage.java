@@ -126,6 +126,7 @@ final class RowSalvage {
             for (String table : tables(src)) {
                 rows += copyTable(src, target, table, lastId);
             }
+            rows -= dropStaged(src, target);
             long quarantined = copyQuarantine(src, target);
             copyFrozenBatches(src, target);
             try (Statement s = target.createStatement()) {
@@ -143,6 +144,37 @@ final class RowSalvage {
             target.setAutoCommit(true);
             return new Result(rows, expected, quarantined);
         }
+    }
+
+    /**
+     * Deletes the rows of requests that were being staged (schema 4): never published, never answered,
+     * they must not become visible in the recovered file. Best effort: an older file has none, an
+     * unreadable list is skipped. Returns the rows deleted.
+     */
+    private static long dropStaged(Connection src, Connection target) throws SQLException {
+        List<Object[]> ranges = new ArrayList<>();
+        try (Statement s = src.createStatement();
+             ResultSet rs = s.executeQuery("SELECT tbl, first_id, last_id FROM staging")) {
+            while (rs.next()) {
+                ranges.add(new Object[] {rs.getString(1), rs.getLong(2), rs.getLong(3)});
+            }
+        } catch (SQLException e) {
+            return 0; // no staging table (schema < 4) or unreadable: nothing known to drop
+        }
+        long n = 0;
+        try (PreparedStatement d = target.prepareStatement("DELETE FROM queue WHERE tbl = ? AND id >= ? AND id <= ?")) {
+            for (Object[] r : ranges) {
+                d.setString(1, (String) r[0]);
+                d.setLong(2, (Long) r[1]);
+                d.setLong(3, (Long) r[2]);
+                n += d.executeUpdate();
+            }
+        }
+        if (n > 0) {
+            log.warn("recovery: dropped {} row(s) of {} request(s) that were being staged (never acknowledged)", n,
+                    ranges.size());
+        }
+        return n;
     }
 
     /**

@@ -24,9 +24,11 @@ import org.chspool.config.AgentConfig;
  *
  * <p>The replayer reads with {@link #reader()} and changes the queue through {@link #delete},
  * {@link #recordFailure} and {@link #quarantine}, which the single writer thread applies, so the file
- * has one writing connection. Thread-safe.
+ * has one writing connection. A large request is appended all or nothing through {@link #staged()}.
+ * Thread-safe.
  */
 public final class Spool implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Spool.class);
     private final AgentConfig config;
     private final Path file;
     private final Clock clock;
@@ -40,6 +42,7 @@ public final class Spool implements AutoCloseable {
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong queuedRows = new AtomicLong();
     private final AtomicLong quarantinedBytes = new AtomicLong();
+    private final StagedAppends staged;
     private final AtomicLong quarantinedRows = new AtomicLong();
     private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
     private final String instanceId;
@@ -59,6 +62,12 @@ public final class Spool implements AutoCloseable {
             w = SqliteConnections.writer(file, config.sync());
             SpoolSchema.ensure(w);
             instanceId = SpoolSchema.instanceId(w);
+            long unanswered = StagingOps.abortAll(w);
+            if (unanswered > 0) {
+                log.warn("spool {}: deleted {} staged row(s) of large request(s) that were never published (the agent"
+                        + " stopped while they were being appended; their clients got no answer and resend them)",
+                        file, unanswered);
+            }
             try (Statement s = w.createStatement();
                  ResultSet rs = s.executeQuery("SELECT coalesce(sum(rows), 0), coalesce(sum(bytes), 0) FROM table_stats")) {
                 rs.next();
@@ -89,6 +98,7 @@ public final class Spool implements AutoCloseable {
                         }
                     });
             writer.start();
+            staged = new StagedAppends(this, writer);
         } catch (SQLException e) {
             // Nothing of a failed open stays open: the connections would hold the file (and its locks).
             SpoolException failure = new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
@@ -147,11 +157,9 @@ public final class Spool implements AutoCloseable {
         for (byte[] r : rows) {
             bytes += r.length;
         }
-        long queued = queuedBytes.get() + writer.pendingBytes();
-        if (queued + bytes > config.spoolMaxBytes()) {
-            return rejected(RejectReason.SPOOL_FULL, "spool holds " + Bytes.human(queued) + " of rows; "
-                    + Bytes.human(queued + bytes) + " would exceed the cap of " + Bytes.human(config.spoolMaxBytes())
-                    + " (CH_SPOOL_MAX_BYTES)", rows.size());
+        String full = capRefusal(bytes);
+        if (full != null) {
+            return rejected(RejectReason.SPOOL_FULL, full, rows.size());
         }
         String diskFull = diskReserve.refusal(writer.pendingBytes() + bytes);
         if (diskFull != null) {
@@ -170,10 +178,40 @@ public final class Spool implements AutoCloseable {
         return r.future;
     }
 
-    private CompletableFuture<Integer> rejected(RejectReason reason, String message, int rows) {
+    /** Null when {@code bytes} more fit under CH_SPOOL_MAX_BYTES (queued, being committed, being staged), else why not. */
+    String capRefusal(long bytes) {
+        long queued = queuedBytes.get() + writer.pendingBytes() + staged.reservedBytes();
+        if (queued + bytes <= config.spoolMaxBytes()) {
+            return null;
+        }
+        return "spool holds " + Bytes.human(queued) + " of rows; " + Bytes.human(queued + bytes)
+                + " would exceed the cap of " + Bytes.human(config.spoolMaxBytes()) + " (CH_SPOOL_MAX_BYTES)";
+    }
+
+    /** Appends of large requests, all or nothing, without holding the writer for their size (see {@link Staging}). */
+    public StagedAppends staged() {
+        return staged;
+    }
+
+    /** Why nothing more may be written now (shutting down, the writer stopped), as a rejection; null while open. */
+    <T> CompletableFuture<T> refusalIfStopped(long rows) {
+        if (closed) {
+            return rejected(RejectReason.SHUTTING_DOWN, "the agent is shutting down", rows);
+        }
+        String stopped = writer.failure();
+        return stopped == null ? null : rejected(RejectReason.IO_ERROR, stopped, rows);
+    }
+
+    /** Null when {@code bytes} more may be written to the disk now, else why not (the disk reserve). */
+    String diskRefusal(long bytes) {
+        return diskReserve.refusal(writer.pendingBytes() + bytes);
+    }
+
+    <T> CompletableFuture<T> rejected(RejectReason reason, String message, long rows) {
         counters.rejected(reason, rows);
         return CompletableFuture.failedFuture(new Rejection(reason, message));
     }
+
 
     /** Deletes rows ClickHouse accepted. {@code batch} must come from {@link SpoolReader#oldest} (or a slice). */
     public CompletableFuture<Integer> delete(SpoolBatch batch) {

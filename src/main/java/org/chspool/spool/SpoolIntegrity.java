@@ -92,6 +92,9 @@ public final class SpoolIntegrity {
             if (version >= 3) {
                 missing.add("quarantine_stats");
             }
+            if (version >= 4) {
+                missing.add("staging");
+            }
             try (Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type='table'")) {
                 while (rs.next()) {

@@ -18,7 +18,7 @@ import java.util.List;
 public final class SpoolReader implements AutoCloseable {
     private final Connection conn;
     private final String instanceId;
-    private Boolean quarantineStats; // whether the file has quarantine_stats; learned once, guarded by this
+    private final java.util.Map<String, Boolean> tables = new java.util.HashMap<>(); // hasTable's answers; guarded by this
 
     /** A reader for status only (spoolctl on a stopped agent's file): it never reads frozen batches. */
     public SpoolReader(Connection conn) {
@@ -79,25 +79,72 @@ public final class SpoolReader implements AutoCloseable {
         return out;
     }
 
-    /** Tables with queued rows, and how many each has. */
+    /** Tables with queued rows, how many each has, and each one's oldest queued (not staged) row. One snapshot. */
     public synchronized List<TableBacklog> backlog() throws SQLException {
-        List<TableBacklog> out = new ArrayList<>();
-        try (Statement s = conn.createStatement();
-             ResultSet rs = s.executeQuery("SELECT tbl, rows, bytes FROM table_stats WHERE rows > 0 ORDER BY tbl");
-             PreparedStatement head = conn.prepareStatement("SELECT created_us, attempts, last_error, next_attempt_us"
-                     + " FROM queue WHERE tbl = ? ORDER BY id LIMIT 1")) {
-            while (rs.next()) {
-                String tbl = rs.getString(1);
-                head.setString(1, tbl);
-                try (ResultSet h = head.executeQuery()) {
-                    if (h.next()) {
-                        out.add(new TableBacklog(tbl, rs.getLong(2), rs.getLong(3), h.getLong(1), h.getInt(2),
-                                h.getString(3), h.getLong(4)));
+        return inSnapshot(() -> {
+            List<TableBacklog> out = new ArrayList<>();
+            try (Statement s = conn.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT tbl, rows, bytes FROM table_stats WHERE rows > 0 ORDER BY tbl");
+                 PreparedStatement head = conn.prepareStatement("SELECT created_us, attempts, last_error, next_attempt_us"
+                         + " FROM queue WHERE tbl = ? AND id > ? AND id < ? ORDER BY id LIMIT 1")) {
+                while (rs.next()) {
+                    String tbl = rs.getString(1);
+                    for (long cursor = Long.MIN_VALUE; ; ) {
+                        long[] staged = stagedAfter(tbl, cursor);
+                        head.setString(1, tbl);
+                        head.setLong(2, cursor);
+                        head.setLong(3, staged == null ? Long.MAX_VALUE : staged[0]);
+                        try (ResultSet h = head.executeQuery()) {
+                            if (h.next()) {
+                                out.add(new TableBacklog(tbl, rs.getLong(2), rs.getLong(3), h.getLong(1), h.getInt(2),
+                                        h.getString(3), h.getLong(4)));
+                                break;
+                            }
+                        }
+                        if (staged == null) {
+                            break;
+                        }
+                        cursor = staged[1];
                     }
                 }
             }
+            return out;
+        });
+    }
+
+    /** Work on one read snapshot of the file, so staging records and queue rows are seen as of one commit. */
+    @FunctionalInterface
+    private interface Snapshot<T> {
+        T read() throws SQLException;
+    }
+
+    private <T> T inSnapshot(Snapshot<T> work) throws SQLException {
+        boolean auto = conn.getAutoCommit();
+        conn.setAutoCommit(false);
+        try {
+            return work.read();
+        } finally {
+            conn.commit();
+            conn.setAutoCommit(auto);
         }
-        return out;
+    }
+
+    /**
+     * The first range {@code {first id, last id}} of {@code table} being staged ({@link Staging}) above
+     * {@code cursor}, or null: its rows are in the queue but not queued yet, and a batch never spans it.
+     */
+    private long[] stagedAfter(String table, long cursor) throws SQLException {
+        if (!hasTable("staging")) {
+            return null;
+        }
+        try (PreparedStatement p = conn.prepareStatement("SELECT first_id, last_id FROM staging"
+                + " WHERE tbl = ? AND last_id > ? ORDER BY first_id LIMIT 1")) {
+            p.setString(1, table);
+            p.setLong(2, cursor);
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : null;
+            }
+        }
     }
 
     /**
@@ -113,13 +160,24 @@ public final class SpoolReader implements AutoCloseable {
      * previous one is still being deleted.
      */
     public synchronized SpoolBatch after(TableName table, long afterId, int maxRows, long maxBytes) throws SQLException {
-        try (PreparedStatement p = conn.prepareStatement(
-                "SELECT id, payload, attempts, created_us FROM queue WHERE tbl = ? AND id > ? ORDER BY id LIMIT ?")) {
-            p.setString(1, table.qualified());
-            p.setLong(2, afterId);
-            p.setInt(3, maxRows);
-            return collect(table, p, maxRows, maxBytes);
-        }
+        return inSnapshot(() -> {
+            try (PreparedStatement p = conn.prepareStatement("SELECT id, payload, attempts, created_us FROM queue"
+                    + " WHERE tbl = ? AND id > ? AND id < ? ORDER BY id LIMIT ?")) {
+                // Up to the next staged range: a batch holds every queued row between its first and last id.
+                for (long cursor = afterId; ; ) {
+                    long[] staged = stagedAfter(table.qualified(), cursor);
+                    p.setString(1, table.qualified());
+                    p.setLong(2, cursor);
+                    p.setLong(3, staged == null ? Long.MAX_VALUE : staged[0]);
+                    p.setInt(4, maxRows);
+                    SpoolBatch b = collect(table, p, maxRows, maxBytes);
+                    if (!b.isEmpty() || staged == null) {
+                        return b;
+                    }
+                    cursor = staged[1];
+                }
+            }
+        });
     }
 
     /**
@@ -208,7 +266,7 @@ public final class SpoolReader implements AutoCloseable {
     public synchronized java.util.Map<String, long[]> quarantineTotals() throws SQLException {
         java.util.Map<String, long[]> out = new java.util.TreeMap<>();
         // A file of schema 2 (read offline by a newer spoolctl before the agent migrated it) has no totals yet.
-        String sql = hasQuarantineStats()
+        String sql = hasTable("quarantine_stats")
                 ? "SELECT tbl, rows, bytes FROM quarantine_stats WHERE rows > 0"
                 : "SELECT tbl, count(*), coalesce(sum(length(payload)), 0) FROM quarantine GROUP BY tbl";
         try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(sql)) {
@@ -219,15 +277,22 @@ public final class SpoolReader implements AutoCloseable {
         return out;
     }
 
-    private boolean hasQuarantineStats() throws SQLException {
-        if (quarantineStats == null) {
-            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'quarantine_stats'")) {
-                quarantineStats = rs.next();
+    /** Whether the file has {@code name} (an older schema read offline may not); learned once per table. */
+    private boolean hasTable(String name) throws SQLException {
+        Boolean known = tables.get(name);
+        if (known == null) {
+            try (PreparedStatement p = conn.prepareStatement(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
+                p.setString(1, name);
+                try (ResultSet rs = p.executeQuery()) {
+                    known = rs.next();
+                }
             }
+            tables.put(name, known);
         }
-        return quarantineStats;
+        return known;
     }
+
 
     @Override
     public synchronized void close() throws SQLException {

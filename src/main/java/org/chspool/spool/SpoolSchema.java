@@ -18,11 +18,13 @@ import java.sql.Statement;
  *   <li>3: {@code quarantine_stats}, the quarantine's rows and bytes per table, kept in the same
  *       transactions as the quarantine (like {@code table_stats} for the queue): its cap and status
  *       never scan it. Filled from the quarantine by the migration.
+ *   <li>4: {@code staging}, the requests being staged (a large HTTP insert): reserved id ranges whose
+ *       queue rows are invisible until one small transaction publishes them (see {@link Staging}).
  * </ul>
  */
 public final class SpoolSchema {
     /** The version this build writes and understands. */
-    public static final int CURRENT_VERSION = 3;
+    public static final int CURRENT_VERSION = 4;
 
     private static final String[] V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -88,6 +90,24 @@ public final class SpoolSchema {
         "UPDATE schema_version SET version = 3",
     };
 
+    private static final String[] V4 = {
+        // A request being staged: the queue rows of tbl with ids in [first_id, last_id] are not queued yet
+        // (readers skip them, table_stats does not count them) until the record is deleted by the publish,
+        // which makes all of them visible in one commit. A record left at start is a request that was never
+        // answered: its rows are deleted.
+        "CREATE TABLE staging ("
+            + " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            + " tbl TEXT NOT NULL,"
+            + " first_id INTEGER NOT NULL,"
+            + " last_id INTEGER NOT NULL,"
+            + " rows INTEGER NOT NULL,"            // the request's rows
+            + " bytes INTEGER NOT NULL,"
+            + " staged INTEGER NOT NULL DEFAULT 0," // rows written so far
+            + " created_us INTEGER NOT NULL)",
+        "CREATE INDEX staging_by_table ON staging (tbl, first_id)",
+        "UPDATE schema_version SET version = 4",
+    };
+
     private SpoolSchema() {}
 
     /** Creates the schema in a new file or checks/migrates an existing one. Runs in one transaction. */
@@ -128,6 +148,12 @@ public final class SpoolSchema {
                 }
                 if (v == 2 && target >= 3) {
                     for (String sql : V3) {
+                        s.execute(sql);
+                    }
+                    v = 3;
+                }
+                if (v == 3 && target >= 4) {
+                    for (String sql : V4) {
                         s.execute(sql);
                     }
                 }

@@ -27,5 +27,11 @@ abstract class WriteOp<T> {
 
         /** Hands out the next queue id (never reused; committed with the transaction). */
         long allocateId();
+
+        /** Hands out {@code n} consecutive queue ids and returns the first (reserved for a staged request). */
+        long allocateIds(long n);
+
+        /** {@code rows} became visible in the queue (published): counted as accepted, and delivery is woken. */
+        void appended(long rows);
     }
 }

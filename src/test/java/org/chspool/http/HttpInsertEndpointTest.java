@@ -196,6 +196,21 @@ class HttpInsertEndpointTest {
     }
 
     @Test
+    void aLargeInsertThatCannotBeStagedOnDiskIsAnsweredWithNothingSpooled() throws Exception {
+        HttpLimits small = new HttpLimits(1 << 30, 10, 1 << 20, 7, 1 << 20, 1000, dir.resolve("spill"), 2);
+        Files.writeString(dir.resolve("spill"), "a file where the spill directory should be");
+        try (HttpFixture f = HttpFixture.start(dir, small)) {
+            StringBuilder body = new StringBuilder();
+            for (int i = 0; i < 100; i++) {
+                body.append("{\"i\":").append(i).append("}\n");
+            }
+
+            assertCode(f.post(INSERT, body.toString()), 500, "425", "nothing of this request was spooled");
+            assertEquals(List.of(), f.rows("events"));
+        }
+    }
+
+    @Test
     void requestsAfterShutdownBeganAreAnsweredAborted() throws Exception {
         try (HttpFixture f = HttpFixture.start(dir)) {
             f.spool.close();

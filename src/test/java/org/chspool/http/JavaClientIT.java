@@ -67,4 +67,36 @@ class JavaClientIT {
             assertEquals("99999\t24999.75\n", ch.query("SELECT max(id), max(v) FROM " + db + ".events"));
         }
     }
+
+    @Test
+    void aRequestBeyondTheAtomicLimitIsStagedInChunksPublishedAtOnceAndDeliveredOnce(ClickHouseEndpoint ch)
+            throws Exception {
+        String db = ch.createDatabase("http_java_staged");
+        ch.exec("CREATE TABLE IF NOT EXISTS " + db + ".events (id UInt64, name String, v Float64) ENGINE = MergeTree ORDER BY id");
+        ch.exec("TRUNCATE TABLE " + db + ".events");
+        try (SpoolAgent agent = SpoolAgent.start(TestConfigs.forDir(dir, "CH_URL", ch.url(), "CH_USER", ch.user(),
+                "CH_PASS", ch.password(), "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0",
+                "CH_ADMISSION_QUEUE_ROWS", "10000")); // atomic limit 10,000 rows: 100,000 are staged in 40 chunks
+             Client client = new Client.Builder()
+                     .addEndpoint("http://127.0.0.1:" + agent.http().port())
+                     .setUsername("default")
+                     .setPassword("")
+                     .setDefaultDatabase(db)
+                     .build()) {
+            StringBuilder rows = new StringBuilder();
+            for (int i = 0; i < 100_000; i++) {
+                rows.append("{\"id\":").append(i).append(",\"name\":\"row-").append(i).append("\",\"v\":").append(i / 4.0)
+                        .append("}\n");
+            }
+            long commits = agent.spool().counters().commits();
+            try (InsertResponse r = client.insert("events", new ByteArrayInputStream(rows.toString()
+                    .getBytes(StandardCharsets.UTF_8)), ClickHouseFormat.JSONEachRow).get(120, TimeUnit.SECONDS)) {
+                assertEquals(100_000, r.getWrittenRows());
+            }
+            assertTrue(agent.spool().counters().commits() - commits >= 40, "staged chunk by chunk");
+
+            Eventually.await(Duration.ofSeconds(120), "100,000 rows in ClickHouse", () -> ch.count(db + ".events") == 100_000);
+            assertEquals("100000\t99999\n", ch.query("SELECT uniqExact(id), max(id) FROM " + db + ".events"));
+        }
+    }
 }
