@@ -6,6 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.LongFunction;
 
 /**
  * Operator actions on the quarantine, applied by the writer thread: move rows back into the queue
@@ -23,6 +26,34 @@ final class QuarantineOps {
 
     /** How much one chunk may handle: one group commit's worth (CH_COMMIT_MAX_ROWS, CH_COMMIT_MAX_BYTES). */
     record Bound(int rows, long bytes) {}
+
+    /**
+     * Runs the chunk op made for cursor {@code after} (0 first), then, from its completion on the writer
+     * thread, the next one after the last row it handled, until a chunk says nothing is left. Each chunk is
+     * its own unit in the writer's queue, so puts are committed between chunks. {@code afterChunk} runs
+     * (on the writer thread) after each chunk that handled rows. Result: rows handled by all chunks; a
+     * failure after some chunks says how many were done ({@code what}: "requeued", "purged").
+     */
+    static CompletableFuture<Integer> inChunks(GroupCommitWriter writer, LongFunction<WriteOp<Chunk>> op, String what,
+                                               Runnable afterChunk) {
+        return inChunks(writer, op, what, afterChunk, 0, 0);
+    }
+
+    private static CompletableFuture<Integer> inChunks(GroupCommitWriter writer, LongFunction<WriteOp<Chunk>> op,
+                                                       String what, Runnable afterChunk, long after, int doneBefore) {
+        return writer.submitOp(op.apply(after)).future.handle((chunk, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(doneBefore == 0 ? failure
+                        : new SpoolException(what + " " + doneBefore + " row(s), then: " + failure.getMessage(), failure));
+            }
+            if (chunk.rows() > 0) {
+                afterChunk.run();
+            }
+            int done = doneBefore + chunk.rows();
+            return chunk.more() ? inChunks(writer, op, what, afterChunk, chunk.lastId(), done)
+                    : CompletableFuture.completedFuture(done);
+        }).thenCompose(f -> f);
+    }
 
     /** Which quarantined rows an action applies to. */
     record Selection(String table, long[] ids, long olderThanUs) {

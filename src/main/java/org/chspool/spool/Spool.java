@@ -42,8 +42,9 @@ public final class Spool implements AutoCloseable {
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong queuedRows = new AtomicLong();
     private final AtomicLong quarantinedBytes = new AtomicLong();
-    private final StagedAppends staged;
     private final AtomicLong quarantinedRows = new AtomicLong();
+    private final StagedAppends staged;
+    private final BatchChanges batches;
     private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
     private final String instanceId;
     private volatile boolean closed;
@@ -99,6 +100,7 @@ public final class Spool implements AutoCloseable {
                     });
             writer.start();
             staged = new StagedAppends(this, writer);
+            batches = new BatchChanges(writer, instanceId, counters, this::nowMicros, config.quarantineMaxBytes());
         } catch (SQLException e) {
             // Nothing of a failed open stays open: the connections would hold the file (and its locks).
             SpoolException failure = new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
@@ -212,7 +214,6 @@ public final class Spool implements AutoCloseable {
         return CompletableFuture.failedFuture(new Rejection(reason, message));
     }
 
-
     /** Deletes rows ClickHouse accepted. {@code batch} must come from {@link SpoolReader#oldest} (or a slice). */
     public CompletableFuture<Integer> delete(SpoolBatch batch) {
         return writer.submitOp(new SpoolOps.Delete(batch.table().qualified(), batch.ids(), batch.bytes())).future;
@@ -229,16 +230,7 @@ public final class Spool implements AutoCloseable {
      * under {@code CH_QUARANTINE_MAX_BYTES} ({@link QuarantineOutcome.Refused}: nothing changed).
      */
     public CompletableFuture<QuarantineOutcome> quarantine(SpoolBatch batch, String error, String reason) {
-        return writer.submitOp(quarantineOp(batch, error, reason)).future.thenApply(o -> counted(o, batch.size()));
-    }
-
-    private QuarantineOutcome counted(QuarantineOutcome o, int rows) {
-        if (o instanceof QuarantineOutcome.Moved m) {
-            counters.rowsQuarantined.add(m.rows());
-        } else {
-            counters.quarantineRefusedRows.add(rows);
-        }
-        return o;
+        return batches.quarantine(batch, error, reason);
     }
 
     /**
@@ -246,12 +238,12 @@ public final class Spool implements AutoCloseable {
      * once the batch's identity is committed, before which it must not be sent.
      */
     public CompletableFuture<FrozenBatch> freeze(SpoolBatch rows) {
-        return replace(null, null, List.of(rows), 0).thenApply(r -> r.successors().get(0));
+        return batches.freeze(rows);
     }
 
     /** ClickHouse accepted the batch: its rows and its record leave the spool in one transaction. Result: rows deleted. */
     public CompletableFuture<Integer> delivered(FrozenBatch b) {
-        return replace(b, delete(b.rows().table(), b.rows()), List.of(), 0).thenApply(Replacement::rowsRemoved);
+        return batches.delivered(b);
     }
 
     /**
@@ -260,14 +252,12 @@ public final class Spool implements AutoCloseable {
      * the rows stay queued and the batch frozen.
      */
     public CompletableFuture<QuarantineOutcome> quarantine(FrozenBatch b, String error, String reason) {
-        return quarantining(b, b.rows(), List.of(), error, reason);
+        return batches.quarantine(b, error, reason);
     }
 
     /** Bisection: replaces the batch by the frozen children {@code [0, at)} and {@code [at, size)}, in one transaction. */
     public CompletableFuture<List<FrozenBatch>> split(FrozenBatch b, int at) {
-        SpoolBatch rows = b.rows();
-        return replace(b, null, List.of(rows.slice(0, at), rows.slice(at, rows.size())), b.id())
-                .thenApply(Replacement::successors);
+        return batches.split(b, at);
     }
 
     /**
@@ -275,7 +265,7 @@ public final class Spool implements AutoCloseable {
      * rest as one batch, in one transaction.
      */
     public CompletableFuture<Replacement> dropDuplicates(FrozenBatch b, int[] positions) {
-        return replace(b, delete(b.table(), b.rows().select(positions)), rest(b.rows(), positions), b.id());
+        return batches.dropDuplicates(b, positions);
     }
 
     /**
@@ -283,23 +273,12 @@ public final class Spool implements AutoCloseable {
      * when they do not fit under {@code CH_QUARANTINE_MAX_BYTES}, changes nothing (Refused).
      */
     public CompletableFuture<QuarantineOutcome> quarantinePrefix(FrozenBatch b, int n, String error, String reason) {
-        SpoolBatch rows = b.rows();
-        List<SpoolBatch> rest = n == rows.size() ? List.of() : List.of(rows.slice(n, rows.size()));
-        return quarantining(b, rows.slice(0, n), rest, error, reason);
-    }
-
-    private CompletableFuture<QuarantineOutcome> quarantining(FrozenBatch b, SpoolBatch rows, List<SpoolBatch> rest,
-                                                              String error, String reason) {
-        return change(b, quarantineOp(rows, error, reason), rest, b.id()).thenApply(c ->
-                counted(c.rowResult() instanceof QuarantineOutcome.Moved m
-                        ? new QuarantineOutcome.Moved(m.rows(), c.successors().isEmpty() ? java.util.Optional.empty()
-                                : java.util.Optional.of(c.successors().get(0)))
-                        : (QuarantineOutcome) c.rowResult(), rows.size()));
+        return batches.quarantinePrefix(b, n, error, reason);
     }
 
     /** Re-freezes the rows as read: for a batch that no longer matches its record ({@link FrozenBatch#isIntact}). */
     public CompletableFuture<FrozenBatch> refreeze(FrozenBatch b) {
-        return replace(b, null, List.of(b.rows()), b.id()).thenApply(r -> r.successors().get(0));
+        return batches.refreeze(b);
     }
 
     /**
@@ -310,77 +289,6 @@ public final class Spool implements AutoCloseable {
         public java.util.Optional<FrozenBatch> rest() {
             return successors.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(successors.get(0));
         }
-    }
-
-    private static List<SpoolBatch> rest(SpoolBatch rows, int[] dropped) {
-        int[] keep = new int[rows.size() - dropped.length];
-        int k = 0;
-        int d = 0;
-        for (int i = 0; i < rows.size(); i++) {
-            if (d < dropped.length && dropped[d] == i) {
-                d++;
-            } else {
-                keep[k++] = i;
-            }
-        }
-        return k == 0 ? List.of() : List.of(rows.select(keep));
-    }
-
-    private static WriteOp<Integer> delete(TableName table, SpoolBatch rows) {
-        return new SpoolOps.Delete(table.qualified(), rows.ids(), rows.bytes());
-    }
-
-    private WriteOp<QuarantineOutcome> quarantineOp(SpoolBatch rows, String error, String reason) {
-        return new SpoolOps.Quarantine(rows.table().qualified(), rows.ids(), rows.bytes(), error, reason, nowMicros(),
-                config.quarantineMaxBytes());
-    }
-
-    /** {@link #change} for row changes that always apply (delete, none): rows removed and successors. */
-    private CompletableFuture<Replacement> replace(FrozenBatch old, WriteOp<Integer> rowChange,
-                                                   List<SpoolBatch> successors, long parentId) {
-        return change(old, rowChange, successors, parentId).thenApply(c ->
-                new Replacement(c.rowResult() == null ? 0 : (Integer) c.rowResult(), c.successors()));
-    }
-
-    /** What one {@link #change} did: the row change's result (null without one), and the batches frozen. */
-    private record Change(Object rowResult, List<FrozenBatch> successors) {}
-
-    /**
-     * One transaction: apply {@code rowChange} (if any), drop {@code old}'s record (if any), freeze
-     * {@code successors} (split from {@code parentId}, 0 for none). The row change goes first: if it
-     * refuses ({@link QuarantineOutcome.Refused}) nothing else is done and the old record stays.
-     */
-    private CompletableFuture<Change> change(FrozenBatch old, WriteOp<?> rowChange, List<SpoolBatch> successors,
-                                             long parentId) {
-        long[] sums = new long[successors.size()];
-        for (int i = 0; i < sums.length; i++) {
-            sums[i] = FrozenBatch.checksumOf(successors.get(i).payloads());
-        }
-        List<WriteOp<?>> parts = new java.util.ArrayList<>(3);
-        if (rowChange != null) {
-            parts.add(rowChange);
-        }
-        if (old != null) {
-            parts.add(new SpoolOps.RemoveBatch(old.id()));
-        }
-        if (!successors.isEmpty()) {
-            parts.add(new SpoolOps.AddBatches(successors, sums, parentId, nowMicros()));
-        }
-        return writer.submitOp(new SpoolOps.All(parts)).future.thenApply(results -> {
-            Object rowResult = rowChange == null ? null : results.get(0);
-            if (rowResult instanceof QuarantineOutcome.Refused) {
-                return new Change(rowResult, List.of());
-            }
-            List<FrozenBatch> frozen = new java.util.ArrayList<>(successors.size());
-            if (!successors.isEmpty()) {
-                long[] ids = (long[]) results.get(results.size() - 1);
-                for (int i = 0; i < ids.length; i++) {
-                    SpoolBatch s = successors.get(i);
-                    frozen.add(FrozenBatch.of(ids[i], instanceId, s, sums[i]));
-                }
-            }
-            return new Change(rowResult, List.copyOf(frozen));
-        });
     }
 
     /** The spool file's identity (part of every insert token). */
@@ -423,39 +331,20 @@ public final class Spool implements AutoCloseable {
      */
     public CompletableFuture<Integer> requeueQuarantined(String table, long[] ids) {
         QuarantineOps.Selection sel = new QuarantineOps.Selection(table, ids, 0);
-        return chunked(after -> new QuarantineOps.Requeue(sel, after, chunkBound(), nowMicros()), 0, 0, true);
+        return QuarantineOps.inChunks(writer, after -> new QuarantineOps.Requeue(sel, after, chunkBound(), nowMicros()),
+                "requeued", () -> appendListeners.forEach(Runnable::run)); // delivery of the first chunks starts at once
     }
 
     /** Deletes quarantined rows of {@code table} quarantined before {@code before}, in chunks. Result: rows removed. */
     public CompletableFuture<Integer> purgeQuarantined(String table, Instant before) {
         long us = before.getEpochSecond() * 1_000_000L + before.getNano() / 1000;
         QuarantineOps.Selection sel = new QuarantineOps.Selection(table, null, Math.max(1, us));
-        return chunked(after -> new QuarantineOps.Purge(sel, after, chunkBound()), 0, 0, false);
+        return QuarantineOps.inChunks(writer, after -> new QuarantineOps.Purge(sel, after, chunkBound()), "purged",
+                () -> { });
     }
 
     private QuarantineOps.Bound chunkBound() {
         return new QuarantineOps.Bound(config.commitMaxRows(), config.commitMaxBytes());
-    }
-
-    /**
-     * Runs the chunk op made for cursor {@code after}, then (from its completion, on the writer thread)
-     * the next one, until a chunk says nothing is left. Result: rows handled by all chunks.
-     */
-    private CompletableFuture<Integer> chunked(java.util.function.LongFunction<WriteOp<QuarantineOps.Chunk>> op,
-                                               long after, int doneBefore, boolean requeue) {
-        return writer.submitOp(op.apply(after)).future.handle((chunk, failure) -> {
-            if (failure != null) {
-                throw new java.util.concurrent.CompletionException(doneBefore == 0 ? failure
-                        : new SpoolException((requeue ? "requeued " : "purged ") + doneBefore + " row(s), then: "
-                                + failure.getMessage(), failure));
-            }
-            if (requeue && chunk.rows() > 0) {
-                appendListeners.forEach(Runnable::run); // delivery of the first chunks starts at once
-            }
-            int done = doneBefore + chunk.rows();
-            return chunk.more() ? chunked(op, chunk.lastId(), done, requeue)
-                    : CompletableFuture.completedFuture(done);
-        }).thenCompose(f -> f);
     }
 
     /** Runs {@code listener} (on the writer thread; must not block) after each commit that added rows. */
