@@ -66,10 +66,12 @@ class QuarantineRequeueTest {
     @Test
     void aPutWaitsForOneRequeueChunkNotTheWholeRequeue() throws Exception {
         try (Spool spool = spoolWithQuarantined()) {
+            CountDownLatch inside = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             CompletableFuture<Object> stall = spool.submitForTest(new WriteOp<>() {
                 @Override
                 Object apply(Connection c, WriteContext ctx) throws java.sql.SQLException {
+                    inside.countDown();
                     try {
                         release.await(10, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
@@ -78,6 +80,7 @@ class QuarantineRequeueTest {
                     return null;
                 }
             });
+            assertTrue(inside.await(10, TimeUnit.SECONDS)); // the writer's transaction holds only the stall
             CompletableFuture<Integer> requeue = spool.requeueQuarantined("default.events", null);
             CompletableFuture<Long> queuedWhenThePutCommitted = spool.append(T, row(-1)).thenApply(n -> spool.queuedRows());
             release.countDown();

@@ -169,10 +169,12 @@ class StagingTest {
         AgentConfig cfg = TestConfigs.forDir(dir);
         try (Spool spool = Spool.open(cfg)) {
             Staging s = stageInTwoChunks(spool, rows("big", 10));
+            java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
             var stall = spool.submitForTest(new WriteOp<Object>() {
                 @Override
                 Object apply(Connection c, WriteContext ctx) throws java.sql.SQLException {
+                    inside.countDown();
                     try {
                         release.await(10, TimeUnit.SECONDS);
                     } catch (InterruptedException ie) {
@@ -181,6 +183,7 @@ class StagingTest {
                     return null;
                 }
             });
+            assertTrue(inside.await(10, TimeUnit.SECONDS));
             StagedAppends.Publication p = spool.staged().publish(s);
             assertTrue(p.cancel(), "the writer is stalled: the publish was not taken");
             release.countDown();
