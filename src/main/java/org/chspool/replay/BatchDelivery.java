@@ -350,7 +350,8 @@ final class BatchDelivery implements AutoCloseable {
     /** Backs the table off; the batch stays frozen. {@code notQuarantined}: why rows due for the quarantine stayed, or null. */
     private Step retryLater(TableState st, FrozenBatch batch, InsertFailure f, String notQuarantined)
             throws InterruptedException {
-        String error = notQuarantined == null ? f.summary() : f.summary() + "; not quarantined: " + notQuarantined;
+        // The refusal first: a last error is shortened for status, and it is what an operator must act on.
+        String error = notQuarantined == null ? f.summary() : "not quarantined: " + notQuarantined + "; " + f.summary();
         int failures = ++st.consecutiveFailures;
         long delay = backoff.delayNanos(failures);
         st.retryAtNanos = nanoTime.getAsLong() + delay;
