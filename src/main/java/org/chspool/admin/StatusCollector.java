@@ -91,7 +91,7 @@ public final class StatusCollector {
         StatusReport.ClickHouse ch = clickHouse(config, src.replayer().health(), src.server().get());
         org.chspool.spool.RecoveryNotice recovery = src.spool().recoveryNotice();
         HealthCheck.Health health = HealthCheck.evaluate(policy, ch, tables, totals,
-                recovery == null ? null : recovery.summary());
+                recovery == null ? null : recovery.summary(), config.unauthenticatedListeners());
         MaintenanceResult m = src.maintenance().last();
         return new StatusReport(config.namespace(), Version.get(), StatusReport.RUNNING,
                 src.uptimeNanos().getAsLong() / 1e9, health.verdict(), health.reasons(), ch, tables, totals,
