@@ -29,7 +29,9 @@ import org.chspool.testing.LocalClickHouseServer;
  *   <li>the proxy cycling refuse / delay beyond the socket timeout / cut mid-request / HTTP 503 / cut
  *       after the response, with pass in between; then ClickHouse down with no load, measuring the agent's
  *       CPU time against wall time (it must not spin);
- *   <li>protocol fuzzing on one connection while the clients go on;
+ *   <li>protocol fuzzing on one connection while the clients go on; then hostile clients of a second
+ *       agent's TCP put listener and admin port ({@link AccessFuzzer}): nothing gets in without the token
+ *       and its quarantine survives every unauthenticated request;
  *   <li>a spool directory on a 16 MiB tmpfs that fills up (root only; skipped with a note otherwise);
  *   <li>a byte-flipped and then a truncated spool file at start (the recovery path).
  * </ol>
@@ -39,11 +41,11 @@ import org.chspool.testing.LocalClickHouseServer;
  */
 public final class TortureRun {
     /** How hard to push. */
-    record Options(int killCycles, Duration faultTime, Duration faultSlice, int fuzzLines, Duration cpuWindow,
-                   Duration diskFullLoad, long seed) {
-        static final Options SHORT = new Options(5, Duration.ofSeconds(20), Duration.ofSeconds(2), 3000,
+    record Options(int killCycles, Duration faultTime, Duration faultSlice, int fuzzLines, int accessProbes,
+                   Duration cpuWindow, Duration diskFullLoad, long seed) {
+        static final Options SHORT = new Options(5, Duration.ofSeconds(20), Duration.ofSeconds(2), 3000, 300,
                 Duration.ofSeconds(5), Duration.ofSeconds(40), 1);
-        static final Options FULL = new Options(50, Duration.ofMinutes(3), Duration.ofSeconds(4), 30000,
+        static final Options FULL = new Options(50, Duration.ofMinutes(3), Duration.ofSeconds(4), 30000, 3000,
                 Duration.ofSeconds(20), Duration.ofSeconds(60), 1);
     }
 
@@ -99,6 +101,7 @@ public final class TortureRun {
                 faultCycles(main, clients, proxy);
                 ledger.phase("fuzz");
                 fuzz(main);
+                new AccessPhase(work, summary, START_TIMEOUT).run(env, opt.accessProbes(), opt.seed());
                 ledger.phase("disk-full");
                 clients.pause();
                 awaitDelivered(Duration.ofSeconds(120));
