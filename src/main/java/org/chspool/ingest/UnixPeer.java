@@ -22,8 +22,8 @@ record UnixPeer(String user, String group) {
         try {
             UnixDomainPrincipal p = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
             return new UnixPeer(p.user().getName(), p.group().getName());
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return new UnixPeer(UNKNOWN, UNKNOWN);
+        } catch (IOException | UnsupportedOperationException | SecurityException | LinkageError e) {
+            return new UnixPeer(UNKNOWN, UNKNOWN); // LinkageError: a runtime image without the jdk.net module
         }
     }
 
