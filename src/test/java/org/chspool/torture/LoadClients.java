@@ -12,7 +12,7 @@ import org.chspool.client.SpoolException;
 
 /**
  * N client threads streaming batches of unique rows to the agent's Unix socket, alternating between the
- * plain table {@code events} and the dedupe table {@code trade_events}, recording every outcome in the
+ * plain table {@code events}, the dedupe table {@code trade_events} and the replicated table {@code revents}, recording every outcome in the
  * {@link Ledger}. A key is {@code client * 10^12 + sequence}, so it is unique across the run.
  * {@link #pointAt} switches every client to another agent (socket); while the agent is down a client
  * records its in-flight rows as unknown and tries again after a short pause. Thread-safe controls.
@@ -20,6 +20,8 @@ import org.chspool.client.SpoolException;
 final class LoadClients implements AutoCloseable {
     static final String EVENTS = "events";
     static final String TRADES = "trade_events";
+    /** A ReplicatedMergeTree table without dedupe keys: exactly-once by frozen batches alone. */
+    static final String REPLICATED = "revents";
 
     private final Ledger ledger;
     private final int batchRows;
@@ -79,7 +81,8 @@ final class LoadClients implements AutoCloseable {
                     current = s;
                     c = SpoolClient.unix(s).connectTimeout(Duration.ofSeconds(2)).ackTimeout(Duration.ofSeconds(20)).build();
                 }
-                String table = (seq / batchRows) % 2 == 0 ? EVENTS : TRADES;
+                long turn = (seq / batchRows) % 3;
+                String table = turn == 0 ? EVENTS : turn == 1 ? TRADES : REPLICATED;
                 long[] keys = new long[batchRows];
                 List<String> rows = new ArrayList<>(batchRows);
                 for (int i = 0; i < batchRows; i++) {
