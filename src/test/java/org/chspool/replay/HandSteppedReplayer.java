@@ -3,7 +3,9 @@ package org.chspool.replay;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.chspool.clickhouse.ClickHouseSink;
+import org.chspool.clickhouse.LoadBalancing;
+import org.chspool.clickhouse.PooledSink;
+import org.chspool.clickhouse.ServerPool;
 import org.chspool.clickhouse.ClickHouseSinkConfig;
 import org.chspool.spool.Spool;
 
@@ -23,7 +25,8 @@ public final class HandSteppedReplayer implements AutoCloseable {
     public static HandSteppedReplayer of(Spool spool, String url, String user, String password, int batchRows) {
         ReplaySettings s = new ReplaySettings(batchRows, batchRows, 16 << 20, Duration.ZERO, 1000, Duration.ofDays(1),
                 Duration.ofMillis(1), Duration.ofMillis(1), 1);
-        ClickHouseSink sink = new ClickHouseSink(ClickHouseSinkConfig.of(url, user, password)
+        ServerPool pool = new ServerPool(List.of(url), LoadBalancing.IN_ORDER, System::nanoTime);
+        PooledSink sink = PooledSink.open(pool, ClickHouseSinkConfig.of(url, user, password)
                 .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10)));
         return new HandSteppedReplayer(new Replayer(spool, s, List.of(sink), System::nanoTime, () -> 0.5,
                 new DedupeKeys(Map.of())));
