@@ -31,6 +31,14 @@ public final class HealthCheck {
         public Health {
             reasons = List.copyOf(reasons);
         }
+
+        /** This health made at least {@code worst}, with {@code reason} first. */
+        public Health worsenedBy(Verdict worst, String reason) {
+            List<String> r = new ArrayList<>(reasons.size() + 1);
+            r.add(reason);
+            r.addAll(reasons);
+            return new Health(verdict.worst(worst), r);
+        }
     }
 
     public static Health evaluate(HealthPolicy p, StatusReport.ClickHouse ch, List<StatusReport.Table> tables,
