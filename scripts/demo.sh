@@ -37,7 +37,9 @@ q() { curl -sS --fail-with-body "$CH_URL/" --data-binary "$1"; }
 echo "demo: ClickHouse $(q 'SELECT version()') at $CH_URL" >&2
 q "CREATE TABLE IF NOT EXISTS default.demo_events (id UInt64, at DateTime, msg String) ENGINE = MergeTree ORDER BY id"
 
-CH_URL="$CH_URL" CH_SPOOL_DIR="$work/spool" CH_LISTEN=127.0.0.1:0 CH_ADMIN_LISTEN= CH_HTTP_LISTEN= \
+# Unix sockets only: their file mode (0660) is the authentication, so no token is needed. (TCP listeners,
+# CH_LISTEN / CH_HTTP_LISTEN, would need CH_AUTH_TOKEN: any local user can reach a loopback port.)
+CH_URL="$CH_URL" CH_SPOOL_DIR="$work/spool" CH_LISTEN= CH_ADMIN_LISTEN= CH_HTTP_LISTEN= \
   bin/spoold > "$work/agent.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do [ -S "$work/spool/put.sock" ] && break; sleep 0.1; done

@@ -203,6 +203,9 @@ log "clickhouse $(ch_query 'SELECT version()' | tr -d '\n') on $ch_url"
 # ---------------------------------------------------------------------------------------------
 log "6/8 spoold as user chspool, namespace $NS (no systemd)"
 put_port="$(free_port)"; admin_port="$(free_port)"; http_port="$(free_port)"
+# TCP listeners need a token (loopback is no security boundary); the env file holding it is root:chspool 0640.
+token="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+install -m 0640 -o root -g chspool /dev/null "/etc/chspool/$NS.env"
 cat >"/etc/chspool/$NS.env" <<EOF
 # written by scripts/test-package.sh
 CH_URL=$ch_url
@@ -211,6 +214,7 @@ CH_DB=default
 CH_LISTEN=127.0.0.1:$put_port
 CH_ADMIN_LISTEN=127.0.0.1:$admin_port
 CH_HTTP_LISTEN=127.0.0.1:$http_port
+CH_AUTH_TOKEN=$token
 CH_FLUSH_INTERVAL_S=1
 CH_SHUTDOWN_GRACE_S=5
 EOF
@@ -260,6 +264,39 @@ for i in $(seq 1 300); do
 done
 [ "$(stat -c %U:%a "$sock")" = chspool:660 ] || fail "socket is $(stat -c %U:%a "$sock"), want chspool:660"
 [ "$(stat -c %U "/var/lib/chspool/$NS/spool.db")" = chspool ] || fail "spool.db not owned by chspool"
+[ "$(stat -c %a "/var/lib/chspool/$NS")" = 750 ] || fail "spool dir is $(stat -c %a "/var/lib/chspool/$NS"), want 750"
+[ "$(stat -c %a "/var/lib/chspool/$NS/spool.db")" = 640 ] || fail "spool.db is $(stat -c %a "/var/lib/chspool/$NS/spool.db"), want 640"
+# TCP: the put protocol and the admin POSTs need the token; status does not.
+python3 - "$put_port" "$admin_port" "$token" <<'PY' || fail "TCP authentication check"
+import json, socket, sys, urllib.error, urllib.request
+put_port, admin_port, token = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def first_answer(lines):
+    s = socket.create_connection(("127.0.0.1", put_port), timeout=10)
+    f = s.makefile("rwb")
+    for l in lines:
+        f.write((json.dumps(l) + "\n").encode())
+    f.flush()
+    answers = [json.loads(f.readline()) for _ in lines]
+    s.close()
+    return answers
+if first_answer([{"ping": True}])[0].get("error") != "unauthorized":
+    sys.exit("TCP put without the token was not refused")
+if [a.get("ok") for a in first_answer([{"auth": token}, {"ping": True}])] != [True, True]:
+    sys.exit("TCP put with the token was refused")
+def admin(method, path, bearer=None):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (admin_port, path), data=b"" if method == "POST" else None,
+                                 method=method)
+    if bearer:
+        req.add_header("Authorization", "Bearer " + bearer)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+if admin("GET", "/status") != 200 or admin("POST", "/flush") != 401 or admin("POST", "/flush", token) != 202:
+    sys.exit("admin: GET /status %d, POST /flush %d without and %d with the token"
+             % (admin("GET", "/status"), admin("POST", "/flush"), admin("POST", "/flush", token)))
+PY
 log "agent up: $(grep -m1 'started' "$tmp/spoold.log" || true)"
 
 # ---------------------------------------------------------------------------------------------

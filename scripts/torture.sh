@@ -7,7 +7,8 @@
 # The shortened form runs in `mvn verify` (TortureShortIT), hence in scripts/test.sh.
 #   scripts/torture.sh            full run
 #   scripts/torture.sh --short    the shortened form, from the command line
-# ClickHouse: $CH_TEST_URL if set, else the installed clickhouse-server started in a temp dir.
+# ClickHouse: a replicated cluster (ZooKeeper in-process + two clickhouse-server replicas started in temp
+# dirs), or the existing shard whose replica URLs are in $CH_TEST_CLUSTER_URLS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:---full}"

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@code GET /quarantine}, {@code POST /quarantine/retry}, {@code POST /quarantine/purge} — see
  * {@link QuarantineHandlers}</li>
  * </ul>
- * POSTs are only accepted from loopback peers and the Unix socket (the caller tells {@code trusted}).
- * Thread-safe: several transport threads may call {@link #handle} at once.
+ * A caller without full access (a TCP client without the bearer token) gets only the open routes; see
+ * {@link AdminAuthorization}. Thread-safe: several transport threads may call {@link #handle} at once.
  */
 final class AdminHandlers {
     private static final Logger log = LoggerFactory.getLogger(AdminHandlers.class);
@@ -31,15 +31,28 @@ final class AdminHandlers {
     private final StatusSource src;
     private final StatusCollector collector;
     private final QuarantineHandlers quarantine;
+    private final AdminAuthorization authorization;
 
-    AdminHandlers(StatusSource src, StatusCollector collector) {
+    AdminHandlers(StatusSource src, StatusCollector collector, AdminAuthorization authorization) {
         this.src = src;
         this.collector = collector;
         this.quarantine = new QuarantineHandlers(src);
+        this.authorization = authorization;
     }
 
-    AdminResponse handle(String method, String rawPath, boolean trusted) {
+    AdminAuthorization authorization() {
+        return authorization;
+    }
+
+    /**
+     * @param fullAccess true for the admin Unix socket and for TCP requests with the bearer token; false
+     *                   restricts the caller to {@link AdminAuthorization#isOpen open routes}
+     */
+    AdminResponse handle(String method, String rawPath, boolean fullAccess) {
         String path = rawPath.contains("?") ? rawPath.substring(0, rawPath.indexOf('?')) : rawPath;
+        if (!fullAccess && !AdminAuthorization.isOpen(method, path)) {
+            return authorization.refusal(method, path);
+        }
         try {
             return switch (path) {
                 case "/status" -> get(method) ? json(200, collector.collect()) : notAllowed("GET");
@@ -47,15 +60,12 @@ final class AdminHandlers {
                         ? AdminResponse.of(200, PrometheusWriter.CONTENT_TYPE, Metrics.render(src, collector.collect()))
                         : notAllowed("GET");
                 case "/healthz" -> get(method) ? healthz() : notAllowed("GET");
-                case "/flush" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden() : flush();
-                case "/maintain" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden() : maintain();
-                case "/recovery/ack" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden()
-                        : acknowledgeRecovery();
+                case "/flush" -> !"POST".equals(method) ? notAllowed("POST") : flush();
+                case "/maintain" -> !"POST".equals(method) ? notAllowed("POST") : maintain();
+                case "/recovery/ack" -> !"POST".equals(method) ? notAllowed("POST") : acknowledgeRecovery();
                 case "/quarantine" -> get(method) ? quarantine.list(rawPath) : notAllowed("GET");
-                case "/quarantine/retry" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden()
-                        : quarantine.retry(rawPath);
-                case "/quarantine/purge" -> !"POST".equals(method) ? notAllowed("POST") : !trusted ? forbidden()
-                        : quarantine.purge(rawPath);
+                case "/quarantine/retry" -> !"POST".equals(method) ? notAllowed("POST") : quarantine.retry(rawPath);
+                case "/quarantine/purge" -> !"POST".equals(method) ? notAllowed("POST") : quarantine.purge(rawPath);
                 default -> AdminResponse.text(404, "no such endpoint: " + path
                         + " (GET /status /metrics /healthz /quarantine, POST /flush /maintain /quarantine/retry"
                         + " /quarantine/purge)\n");
@@ -119,9 +129,5 @@ final class AdminHandlers {
 
     private static AdminResponse notAllowed(String allowed) {
         return AdminResponse.text(405, "use " + allowed + "\n");
-    }
-
-    private static AdminResponse forbidden() {
-        return AdminResponse.text(403, "POST is only accepted from loopback or the admin Unix socket\n");
     }
 }

@@ -25,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * {@code <spool dir>/admin.sock} (null disables it). Also samples delivery counters once a second for the
  * rows/s figures.
  *
+ * <p>Access: the Unix socket (mode 0660) may use every route; over TCP only {@code GET /status /metrics
+ * /healthz} are open, everything else needs {@code Authorization: Bearer <CH_AUTH_TOKEN>} (see
+ * {@link AdminAuthorization}). The config keeps the TCP listener on loopback.
+ *
  * <p>Threading: two request threads ({@code admin-http-N}) shared by both transports, a UDS accept thread
  * and a timer thread ({@code admin-timer}). {@link #start} and {@link #close} from one thread.
  */
@@ -57,20 +61,26 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
-     * Starts the listeners.
+     * Starts the listeners; over TCP the routes beyond {@code /status /metrics /healthz} need
+     * {@code src.config().authToken()} as a bearer token.
      *
      * @param listen TCP address (port 0: any free port), or null for none
      * @param socket Unix socket path, or null for none
      */
     public static AdminServer start(StatusSource src, HealthPolicy policy, Endpoint listen, Path socket)
             throws IOException {
+        return start(src, policy, listen, socket, new AdminAuthorization(src.config().authToken(), socket));
+    }
+
+    private static AdminServer start(StatusSource src, HealthPolicy policy, Endpoint listen, Path socket,
+                                     AdminAuthorization authorization) throws IOException {
         ExecutorService workers = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(64),
                 named("admin-http"));
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, named("admin-timer"));
         timer.setRemoveOnCancelPolicy(true);
         StatusCollector collector = new StatusCollector(src, policy, new DeliveryRates(), Clock.systemUTC(),
                 System::nanoTime);
-        AdminHandlers handlers = new AdminHandlers(src, collector);
+        AdminHandlers handlers = new AdminHandlers(src, collector, authorization);
         HttpServer http = null;
         UnixHttpServer unix = null;
         try {
@@ -81,7 +91,7 @@ public final class AdminServer implements AutoCloseable {
                 http.start();
                 if (!listen.isLoopback()) {
                     log.warn("admin endpoint listens on non-loopback {}: status and metrics are readable from there"
-                            + " (POSTs are still refused)", listen);
+                            + " (everything else still needs the token)", listen);
                 }
             }
             if (socket != null) {
@@ -110,10 +120,11 @@ public final class AdminServer implements AutoCloseable {
 
     private static void exchange(HttpExchange ex, AdminHandlers handlers) throws IOException {
         try (ex) {
-            boolean trusted = ex.getRemoteAddress().getAddress().isLoopbackAddress();
+            boolean fullAccess = handlers.authorization().bearerMatches(ex.getRequestHeaders().getFirst("Authorization"));
             AdminResponse r = handlers.handle(ex.getRequestMethod(), ex.getRequestURI().getRawPath()
-                    + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()), trusted);
+                    + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()), fullAccess);
             ex.getResponseHeaders().set("Content-Type", r.contentType());
+            r.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
             boolean head = "HEAD".equals(ex.getRequestMethod());
             ex.sendResponseHeaders(r.status(), head ? -1 : r.body().length == 0 ? -1 : r.body().length);
             if (!head && r.body().length > 0) {

@@ -17,7 +17,8 @@ import org.chspool.spool.Bytes;
  * ClickHouse rejects stay queued); a table's oldest row at least {@code CH_ALERT_AGE_S}
  * old; queued bytes at or above 90% of {@code CH_SPOOL_MAX_BYTES}; free disk below
  * {@code CH_VACUUM_MIN_FREE_BYTES}; the spool file was damaged at start and recovered, until an
- * operator acknowledges it ({@code spoolctl recover --ack}).</li>
+ * operator acknowledges it ({@code spoolctl recover --ack}); a TCP listener accepting rows without a
+ * token ({@code CH_INSECURE_LOOPBACK=1}), for as long as it runs.</li>
  * <li>OK — otherwise (delivering, or idle).</li>
  * </ul>
  * Every condition that holds is listed as a reason, with its numbers, the most serious first.
@@ -33,6 +34,14 @@ public final class HealthCheck {
         public Health {
             reasons = List.copyOf(reasons);
         }
+
+        /** This health made at least {@code worst}, with {@code reason} first. */
+        public Health worsenedBy(Verdict worst, String reason) {
+            List<String> r = new ArrayList<>(reasons.size() + 1);
+            r.add(reason);
+            r.addAll(reasons);
+            return new Health(verdict.worst(worst), r);
+        }
     }
 
     public static Health evaluate(HealthPolicy p, StatusReport.ClickHouse ch, List<StatusReport.Table> tables,
@@ -43,11 +52,26 @@ public final class HealthCheck {
     /** @param recovery the unacknowledged damaged-spool notice's summary, or null */
     public static Health evaluate(HealthPolicy p, StatusReport.ClickHouse ch, List<StatusReport.Table> tables,
                                   StatusReport.Totals totals, String recovery) {
+        return evaluate(p, ch, tables, totals, recovery, List.of());
+    }
+
+    /**
+     * @param recovery the unacknowledged damaged-spool notice's summary, or null
+     * @param unauthenticated the TCP listeners that accept rows without a token
+     *                        ({@link org.chspool.config.AgentConfig#unauthenticatedListeners()})
+     */
+    public static Health evaluate(HealthPolicy p, StatusReport.ClickHouse ch, List<StatusReport.Table> tables,
+                                  StatusReport.Totals totals, String recovery, List<String> unauthenticated) {
         Verdict v = Verdict.OK;
         List<String> reasons = new ArrayList<>();
         if (recovery != null) {
             v = Verdict.DEGRADED;
             reasons.add("spoolctl recover --ack once seen: " + recovery);
+        }
+        for (String listener : unauthenticated) {
+            v = v.worst(Verdict.DEGRADED);
+            reasons.add("CH_INSECURE_LOOPBACK=1: the " + listener + " takes rows from every local user without a"
+                    + " token; set CH_AUTH_TOKEN");
         }
         if (ch != null) {
             v = v.worst(clickHouse(p, ch, totals, reasons));

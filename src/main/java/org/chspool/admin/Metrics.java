@@ -180,6 +180,9 @@ final class Metrics {
                 .sample("chspool_ingest_connections_open", c.connectionsOpen());
         w.family("chspool_ingest_connections_total", "counter", "Put-protocol connections accepted since start.")
                 .sample("chspool_ingest_connections_total", c.connectionsOpened());
+        w.family("chspool_ingest_unix_connections_total", "counter",
+                "Put-protocol Unix-socket connections accepted since start, by the peer's user (SO_PEERCRED).");
+        c.unixConnectionsByUser().forEach((user, n) -> w.sample("chspool_ingest_unix_connections_total", n, "user", user));
         w.family("chspool_ingest_requests_total", "counter", "Put-protocol request lines received since start.")
                 .sample("chspool_ingest_requests_total", c.requests());
         w.family("chspool_ingest_errors_total", "counter", "Put-protocol error responses since start, by code.");

@@ -92,7 +92,12 @@ public final class StatusCollector {
         StatusReport.ClickHouse ch = clickHouse(config, src.replayer().health(), src.server().get());
         org.chspool.spool.RecoveryNotice recovery = src.spool().recoveryNotice();
         HealthCheck.Health health = HealthCheck.evaluate(policy, ch, tables, totals,
-                recovery == null ? null : recovery.summary());
+                recovery == null ? null : recovery.summary(), config.unauthenticatedListeners());
+        String writerFailure = spool.writerFailure();
+        if (writerFailure != null) {
+            health = health.worsenedBy(Verdict.DOWN, "puts are refused (io_error) until the agent is restarted: "
+                    + shorten(writerFailure));
+        }
         MaintenanceResult m = src.maintenance().last();
         return new StatusReport(config.namespace(), Version.get(), StatusReport.RUNNING,
                 src.uptimeNanos().getAsLong() / 1e9, health.verdict(), health.reasons(), ch, tables, totals,

@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  * headers, a body is read and ignored), one response, then close. Enough for {@code spoolctl} and
  * {@code curl --unix-socket}. The socket file gets mode 0660; a stale file is replaced, a live one
  * (another agent) is not. A connection that has not been answered within {@link #DEADLINE_MS} is closed.
+ * Whoever can connect (the file mode decides) may use every route: no token is asked for.
  *
  * <p>Threading: one accept thread ({@code admin-uds}); requests run on the admin executor.
  */
@@ -98,6 +99,7 @@ final class UnixHttpServer implements AutoCloseable {
             boolean headOnly = requestLine.length >= 2 && "HEAD".equals(requestLine[0]);
             String header = "HTTP/1.0 " + r.status() + " " + AdminResponse.reason(r.status()) + "\r\n"
                     + "Content-Type: " + r.contentType() + "\r\n"
+                    + headerLines(r)
                     + "Content-Length: " + r.body().length + "\r\n"
                     + "Connection: close\r\n\r\n";
             out.write(header.getBytes(StandardCharsets.US_ASCII));
@@ -110,6 +112,12 @@ final class UnixHttpServer implements AutoCloseable {
         } finally {
             deadline.cancel(false);
         }
+    }
+
+    private static String headerLines(AdminResponse r) {
+        StringBuilder sb = new StringBuilder();
+        r.headers().forEach((k, v) -> sb.append(k).append(": ").append(v).append("\r\n"));
+        return sb.toString();
     }
 
     /** Reads up to the blank line ending the headers; a body is left unread (the connection closes). */

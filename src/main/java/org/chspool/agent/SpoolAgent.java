@@ -2,6 +2,7 @@ package org.chspool.agent;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,9 +89,12 @@ public final class SpoolAgent implements AutoCloseable {
                     .withIngest(ingest::counters)
                     .withHttp(() -> http == null ? null : http.counters())
                     .withServer(() -> replayer.health().capabilities()));
-            log.info("accepting rows: socket={} tcp={} http={}", ingest.socketPath() == null ? "off" : ingest.socketPath(),
+            log.info("accepting rows: socket={} tcp={} http={}{}", ingest.socketPath() == null ? "off" : ingest.socketPath(),
                     ingest.tcpPort() < 0 ? "off" : config.listen().host() + ":" + ingest.tcpPort(),
-                    http == null ? "off" : config.httpListen().host() + ":" + http.port());
+                    http == null ? "off" : config.httpListen().host() + ":" + http.port(),
+                    ingest.tcpPort() < 0 && http == null ? "" : config.authToken().isSet() ? " (TCP needs CH_AUTH_TOKEN)"
+                            : " (TCP WITHOUT a token: CH_INSECURE_LOOPBACK=1)");
+            warnAboutAccess(config);
             // Last: the probe may wait up to CH_SOCKET_TIMEOUT_MS for a hung server; rows are accepted meanwhile.
             logStart(sinkConfig);
             if (prober != null) {
@@ -111,6 +115,21 @@ public final class SpoolAgent implements AutoCloseable {
     static ClickHouseSinkConfig sinkConfig(AgentConfig c) {
         return new ClickHouseSinkConfig(c.clickHouseUrl().toString(), c.user(), c.password().reveal(), c.database(),
                 c.connectTimeout(), c.socketTimeout(), c.compress(), c.skipUnknownFields());
+    }
+
+    /** Start-up warnings about who can reach the agent; each one also has a reason in status, or a fix. */
+    private static void warnAboutAccess(AgentConfig config) {
+        for (String listener : config.unauthenticatedListeners()) {
+            log.warn("CH_INSECURE_LOOPBACK=1: the {} takes rows from every local user without a token; status stays"
+                    + " DEGRADED until CH_AUTH_TOKEN is set", listener);
+        }
+        Path socket = config.socketPath();
+        if (socket != null && !config.socketGroup().isEmpty()
+                && socket.toAbsolutePath().normalize().startsWith(config.spoolDir().toAbsolutePath().normalize())) {
+            log.warn("the put socket {} is inside the spool directory, which is mode 0750: members of CH_SOCKET_GROUP={}"
+                    + " who are not in the agent's group cannot reach it; set CH_SOCKET to a path outside {}",
+                    socket, config.socketGroup(), config.spoolDir());
+        }
     }
 
     /** Probes every server (recording what it learns in the pool, for status) and logs the start. */
@@ -298,6 +317,12 @@ public final class SpoolAgent implements AutoCloseable {
         }
         if (flags == null) {
             return 0;
+        }
+        for (Setting s : flags.keySet()) {
+            if (s.isSecret()) {
+                log.warn("{} on the command line is visible to every local user (ps, /proc/PID/cmdline); set {} in"
+                        + " the environment instead", s.flag(), s.env());
+            }
         }
         AgentConfig config;
         try {

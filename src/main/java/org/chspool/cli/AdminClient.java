@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Talks to an agent's admin endpoint: over its Unix socket (HTTP/1.0, one request per connection) when
  * one exists, else over HTTP. {@link #connect} picks the first address that answers and sticks to it.
+ * Over HTTP it sends the agent's token as {@code Authorization: Bearer} when the target knows it (every
+ * route but {@code /status /metrics /healthz} needs it there); the socket needs none.
  * Not thread-safe; one per command.
  */
 final class AdminClient {
@@ -42,11 +44,13 @@ final class AdminClient {
 
     private final Path socket;
     private final URI url;
+    private final String token;
     private HttpClient http;
 
-    private AdminClient(Path socket, URI url) {
+    private AdminClient(Path socket, URI url, String token) {
         this.socket = socket;
         this.url = url;
+        this.token = token;
     }
 
     /** The first of the target's admin addresses that answers {@code GET /healthz}. */
@@ -57,13 +61,13 @@ final class AdminClient {
                 problems.append("; no socket ").append(p);
                 continue;
             }
-            AdminClient c = new AdminClient(p, null);
+            AdminClient c = new AdminClient(p, null, null);
             if (c.answers(problems)) {
                 return c;
             }
         }
         for (URI u : target.adminUrls()) {
-            AdminClient c = new AdminClient(null, u);
+            AdminClient c = new AdminClient(null, u, target.token());
             if (c.answers(problems)) {
                 return c;
             }
@@ -106,9 +110,12 @@ final class AdminClient {
         if (http == null) {
             http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
         }
-        HttpRequest req = HttpRequest.newBuilder(url.resolve(path)).timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
-        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpRequest.Builder req = HttpRequest.newBuilder(url.resolve(path)).timeout(timeout)
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            req.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         return new Response(r.statusCode(), r.body());
     }
 

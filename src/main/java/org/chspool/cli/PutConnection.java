@@ -29,23 +29,25 @@ final class PutConnection implements AutoCloseable {
     private final OutputStream out;
     private final BufferedReader in;
     private final String where;
+    private final boolean overTcp;
 
-    private PutConnection(java.io.Closeable channel, OutputStream out, BufferedReader in, String where) {
+    private PutConnection(java.io.Closeable channel, OutputStream out, BufferedReader in, String where, boolean overTcp) {
         this.channel = channel;
         this.out = out;
         this.in = in;
         this.where = where;
+        this.overTcp = overTcp;
     }
 
     static PutConnection open(Target t) throws AgentUnreachableException, IOException {
         PutConnection c = connect(t);
-        if (t.token() != null) {
+        if (c.overTcp && t.token() != null) {
             c.authenticate(t.token());
         }
         return c;
     }
 
-    /** Sends {@code {"auth":…}} first, as an agent with CH_AUTH_TOKEN requires. */
+    /** Sends {@code {"auth":…}} first, as the agent requires on TCP (its Unix socket needs no token). */
     private void authenticate(String token) throws IOException {
         out.write(("{\"auth\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(token)) + "\"}\n")
                 .getBytes(StandardCharsets.UTF_8));
@@ -53,7 +55,8 @@ final class PutConnection implements AutoCloseable {
         String line = in.readLine();
         if (line == null || !StatusCommand.JSON.readTree(line).path("ok").asBoolean(false)) {
             close();
-            throw new IOException("the agent refused the token (CH_AUTH_TOKEN)");
+            throw new IOException("the agent at " + where + " refused the token (CH_AUTH_TOKEN from the env file or"
+                    + " the environment)");
         }
     }
 
@@ -64,7 +67,7 @@ final class PutConnection implements AutoCloseable {
                 SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
                 ch.connect(UnixDomainSocketAddress.of(t.putSocket()));
                 return new PutConnection(ch, Channels.newOutputStream(ch), reader(Channels.newInputStream(ch)),
-                        t.putSocket().toString());
+                        t.putSocket().toString(), false);
             } catch (IOException e) {
                 problems.append("; ").append(t.putSocket()).append(": ").append(e.getMessage());
             }
@@ -75,7 +78,7 @@ final class PutConnection implements AutoCloseable {
                 Socket s = new Socket();
                 s.connect(a, 2000);
                 s.setSoTimeout(120_000);
-                return new PutConnection(s, s.getOutputStream(), reader(s.getInputStream()), a.toString());
+                return new PutConnection(s, s.getOutputStream(), reader(s.getInputStream()), a.toString(), true);
             } catch (IOException e) {
                 problems.append("; ").append(a).append(": ").append(e.getMessage());
             }

@@ -22,7 +22,10 @@ import picocli.CommandLine.Option;
  * <li>{@code --admin URL}: that admin endpoint only (combine with one of the above for the spool file).</li>
  * </ul>
  * With none, the agent's own defaults apply, read from this process's {@code CH_*} environment like
- * the agent does: {@code ./spool}, admin on {@code 127.0.0.1:7124}, put on {@code 127.0.0.1:7123}.
+ * the agent does: {@code ./spool}, admin on {@code 127.0.0.1:7124}, put over TCP only when
+ * {@code CH_LISTEN} is set (the agent's TCP listener is off by default).
+ * The token ({@code CH_AUTH_TOKEN}) comes from the namespace's env file, else from this process's
+ * environment; it is sent on TCP only (put: the auth line, admin: a bearer token).
  */
 public final class TargetOptions {
     static final Path ETC = Path.of("/etc/chspool");
@@ -74,7 +77,7 @@ public final class TargetOptions {
             urls.clear();
             urls.add(admin);
         }
-        String listen = namespace == null && spoolDir != null ? null : env.getOrDefault("CH_LISTEN", "127.0.0.1:7123");
+        String listen = namespace == null && spoolDir != null ? null : env.get("CH_LISTEN"); // no default: TCP is off
         String token = env.getOrDefault("CH_AUTH_TOKEN", processEnv.get("CH_AUTH_TOKEN"));
         return new Target(sockets.stream().distinct().toList(), urls, dir.resolve("spool.db"),
                 putSocket, hostPort(listen), token == null || token.isEmpty() ? null : token);

@@ -52,12 +52,15 @@ public final class SpoolClient implements AutoCloseable {
         this.ackTimeoutNanos = b.ackTimeout.toNanos();
     }
 
-    /** A client of the agent's Unix socket (CH_SOCKET, by default {@code <spool dir>/put.sock}). */
+    /**
+     * A client of the agent's Unix socket (CH_SOCKET, by default {@code <spool dir>/put.sock}); the socket's
+     * file mode is the authentication, so no {@link Builder#token token} is needed.
+     */
     public static Builder unix(Path socket) {
         return new Builder(new Target(Objects.requireNonNull(socket), null, 0));
     }
 
-    /** A client of the agent's TCP listener (CH_LISTEN). */
+    /** A client of the agent's TCP listener (CH_LISTEN), which needs the agent's {@link Builder#token token}. */
     public static Builder tcp(String host, int port) {
         return new Builder(new Target(null, Objects.requireNonNull(host), port));
     }
@@ -255,7 +258,10 @@ public final class SpoolClient implements AutoCloseable {
             this.target = target;
         }
 
-        /** The agent's CH_AUTH_TOKEN, sent first on every connection. */
+        /**
+         * The agent's CH_AUTH_TOKEN, sent first on every connection: required over TCP; over the Unix socket
+         * the agent answers it {@code ok} whatever it is.
+         */
         public Builder token(String token) {
             this.token = token == null || token.isEmpty() ? null : token;
             return this;

@@ -53,6 +53,7 @@ public final class AgentConfig {
     private final String socketGroup;
     private final Endpoint listen;
     private final Secret authToken;
+    private final boolean insecureLoopback;
     private final int maxLineBytes;
     private final Endpoint adminListen;
     private final Endpoint httpListen;
@@ -117,16 +118,13 @@ public final class AgentConfig {
                 : sock.isEmpty() ? spoolDir.resolve("put.sock") : Path.of(sock);
         socketGroup = p.string(Setting.SOCKET_GROUP);
         authToken = Secret.of(p.string(Setting.AUTH_TOKEN));
+        insecureLoopback = p.bool(Setting.INSECURE_LOOPBACK);
         listen = p.endpointOrNull(Setting.LISTEN);
-        if (listen != null && !listen.isLoopback() && !authToken.isSet()) {
-            p.problem(Setting.LISTEN, "a non-loopback address requires CH_AUTH_TOKEN");
-        }
+        requireToken(p, Setting.LISTEN, listen, "use the Unix socket (CH_SOCKET) and leave CH_LISTEN empty");
         maxLineBytes = (int) p.bytesIn(Setting.MAX_LINE_BYTES, 1024, 1L << 30);
         adminListen = p.endpointOrNull(Setting.ADMIN_LISTEN);
         httpListen = p.endpointOrNull(Setting.HTTP_LISTEN);
-        if (httpListen != null && !httpListen.isLoopback() && !authToken.isSet()) {
-            p.problem(Setting.HTTP_LISTEN, "a non-loopback address requires CH_AUTH_TOKEN");
-        }
+        requireToken(p, Setting.HTTP_LISTEN, httpListen, "leave CH_HTTP_LISTEN empty");
         httpMaxBodyBytes = p.bytesIn(Setting.HTTP_MAX_BODY_BYTES, 1024, 1L << 40);
         replayThreads = p.intIn(Setting.REPLAY_THREADS, 1, 64);
         backoffInitial = Duration.ofMillis(p.longIn(Setting.BACKOFF_INITIAL_MS, 1, 3_600_000));
@@ -145,10 +143,28 @@ public final class AgentConfig {
         alertAge = Duration.ofSeconds(p.longIn(Setting.ALERT_AGE_S, 1, 365L * 86400));
         downAfter = Duration.ofMillis(Math.round(p.doubleIn(Setting.DOWN_AFTER_S, 0, 86400) * 1000));
         if (adminListen != null && !adminListen.isLoopback()) {
-            p.problem(Setting.ADMIN_LISTEN, "must be a loopback address (status and metrics are not authenticated)");
+            p.problem(Setting.ADMIN_LISTEN, "must be a loopback address (status, metrics and health are served"
+                    + " without a token)");
         }
         if (!p.problems().isEmpty()) {
             throw new ConfigException(p.problems());
+        }
+    }
+
+    /**
+     * A TCP listener that accepts rows is reachable by every local user (loopback is not a security
+     * boundary), so it needs CH_AUTH_TOKEN; on loopback CH_INSECURE_LOOPBACK=1 waives that explicitly.
+     */
+    private void requireToken(ValueParser p, Setting s, Endpoint ep, String alternative) {
+        if (ep == null || authToken.isSet()) {
+            return;
+        }
+        if (!ep.isLoopback()) {
+            p.problem(s, "a non-loopback address requires CH_AUTH_TOKEN (CH_INSECURE_LOOPBACK covers loopback only)");
+        } else if (!insecureLoopback) {
+            p.problem(s, "a TCP listener requires CH_AUTH_TOKEN, because any local user can connect to a loopback"
+                    + " port; set CH_AUTH_TOKEN, or " + alternative + ", or set CH_INSECURE_LOOPBACK=1 to accept"
+                    + " rows from every local user");
         }
     }
 
@@ -264,7 +280,28 @@ public final class AgentConfig {
     public String socketGroup() { return socketGroup; }
     /** The put-protocol TCP listener, or null when disabled. */
     public Endpoint listen() { return listen; }
+    /** The token TCP clients must present (put protocol, HTTP insert, admin); may be unset. */
     public Secret authToken() { return authToken; }
+    /** {@code CH_INSECURE_LOOPBACK}: loopback put/HTTP listeners may run without a token. */
+    public boolean insecureLoopback() { return insecureLoopback; }
+
+    /**
+     * The listeners that accept rows from any local user because they run without a token (allowed only
+     * with {@link #insecureLoopback()}), described for the start-up warning and the DEGRADED reason;
+     * empty when every TCP listener needs the token.
+     */
+    public List<String> unauthenticatedListeners() {
+        List<String> out = new ArrayList<>();
+        if (!authToken.isSet()) {
+            if (listen != null) {
+                out.add("put protocol on " + listen + " (CH_LISTEN)");
+            }
+            if (httpListen != null) {
+                out.add("HTTP insert endpoint on " + httpListen + " (CH_HTTP_LISTEN)");
+            }
+        }
+        return List.copyOf(out);
+    }
     public int maxLineBytes() { return maxLineBytes; }
     public Endpoint adminListen() { return adminListen; }
     public Path adminSocketPath() { return spoolDir.resolve("admin.sock"); }

@@ -36,8 +36,12 @@ public enum ClickHouseCode {
     TOO_MANY_BYTES(307, 413),
     /** The spool could not write (io_error), or the request could not be staged on disk: nothing was spooled. */
     SYSTEM_ERROR(425, 500),
-    /** Missing or wrong token (CH_AUTH_TOKEN), or a non-loopback client without a token configured. */
-    AUTHENTICATION_FAILED(516, 403);
+    /**
+     * Missing or wrong token (CH_AUTH_TOKEN), or a non-loopback client without a token configured. HTTP 401
+     * (ClickHouse itself answers 516 with 403): the request lacks valid credentials, and 401 is what HTTP
+     * says for that; clients key on the code 516, which is ClickHouse's.
+     */
+    AUTHENTICATION_FAILED(516, 401);
 
     private final int code;
     private final int httpStatus;

@@ -9,8 +9,9 @@ import org.chspool.config.Secret;
 /**
  * Checks a request's credentials the ways ClickHouse clients send them. With CH_AUTH_TOKEN set, the token
  * must be the password of HTTP Basic auth, the {@code X-ClickHouse-Key} header or the {@code password}
- * URL parameter (the user name is not checked). Without a token only loopback clients are served (the
- * config already refuses a non-loopback listener without one). Stateless, thread-safe.
+ * URL parameter (the user name is not checked), compared in constant time. Without a token (the config
+ * allows that only on loopback with CH_INSECURE_LOOPBACK=1) only loopback clients are served.
+ * Stateless, thread-safe.
  */
 final class Credentials {
     private Credentials() {}

@@ -196,6 +196,9 @@ final class RequestHandler implements HttpHandler {
         try {
             Headers h = ex.getResponseHeaders();
             h.set("X-ClickHouse-Exception-Code", String.valueOf(e.code().code()));
+            if (e.code() == ClickHouseCode.AUTHENTICATION_FAILED) {
+                h.set("WWW-Authenticate", "Basic realm=\"chspool\", charset=\"UTF-8\"");
+            }
             if (e.retryAfterMs() > 0) {
                 h.set("Retry-After", String.valueOf((e.retryAfterMs() + 999) / 1000));
             }

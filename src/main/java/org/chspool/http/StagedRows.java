@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.chspool.util.FileModes;
 
 /**
  * The validated rows of one request, waiting to be appended: in memory while they fit the atomic limits
@@ -52,8 +53,8 @@ final class StagedRows implements AutoCloseable {
     }
 
     private void spill() throws IOException {
-        Files.createDirectories(spillDir);
-        file = Files.createTempFile(spillDir, "http-", ".rows");
+        FileModes.directory(spillDir);
+        file = FileModes.createTempFile(spillDir, "http-", ".rows");
         out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
         for (byte[] r : memory) {
             out.writeInt(r.length);

@@ -41,18 +41,25 @@ final class Connection implements IoLoop.Handler {
     private int lineLen;       // bytes of a long line gathered in line[]
     private boolean skipping;  // discarding a too_large line up to its newline
     private long inFlightBytes;
+    private final boolean peerAuthenticated; // a Unix-socket peer: the socket file's permissions let it in
     private boolean authenticated;
     private boolean closing;   // refused (unauthorized): answer what is queued, then close
     private boolean eof;
     private boolean closed;
 
-    Connection(SocketChannel channel, IoLoop loop, IngestContext ctx) {
+    /**
+     * @param peerAuthenticated true for a Unix-socket connection: no token is asked for, and an
+     *                          {@code auth} line is answered {@code ok} whatever it holds (older clients
+     *                          send one)
+     */
+    Connection(SocketChannel channel, IoLoop loop, IngestContext ctx, boolean peerAuthenticated) {
         this.channel = channel;
         this.loop = loop;
         this.ctx = ctx;
         this.in = ByteBuffer.allocate(ctx.limits().readBufferBytes());
         this.out = ByteBuffer.allocate(ctx.limits().outputBufferBytes());
-        this.authenticated = !ctx.token().isSet();
+        this.peerAuthenticated = peerAuthenticated;
+        this.authenticated = peerAuthenticated || !ctx.token().isSet();
     }
 
     /** Registers with the loop's selector; loop thread only. */
@@ -263,7 +270,7 @@ final class Connection implements IoLoop.Handler {
         } else if (r instanceof Request.Ping ping) {
             respond(LineProtocol.pong(ping.id()));
         } else if (r instanceof Request.Auth auth) {
-            if (ctx.token().isSet() && !ctx.token().matches(auth.token())) {
+            if (!peerAuthenticated && ctx.token().isSet() && !ctx.token().matches(auth.token())) {
                 refuse(auth.id());
             } else {
                 respond(LineProtocol.authenticated(auth.id()));

@@ -3,18 +3,26 @@ package org.chspool.ingest;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Monotonic counters of the put protocol, for the metrics endpoint and tests: connections, requests,
- * acknowledged rows and error responses by code. Lock-free: the I/O threads add, any thread reads.
+ * acknowledged rows, error responses by code, and Unix-socket connections by the peer's user. Lock-free:
+ * the I/O threads add, any thread reads.
  */
 public final class IngestCounters {
+    /** Most distinct users counted by name; connections of further users are counted under {@link #OTHER_USERS}. */
+    static final int MAX_USERS = 64;
+    static final String OTHER_USERS = "other";
+
     private final LongAdder connectionsOpened = new LongAdder();
     private final LongAdder connectionsClosed = new LongAdder();
     private final LongAdder requests = new LongAdder();
     private final LongAdder rowsAccepted = new LongAdder();
     private final Map<ErrorCode, LongAdder> errors;
+    private final Map<String, LongAdder> unixByUser = new ConcurrentHashMap<>();
 
     IngestCounters() {
         EnumMap<ErrorCode, LongAdder> m = new EnumMap<>(ErrorCode.class);
@@ -30,6 +38,16 @@ public final class IngestCounters {
 
     void connectionClosed() {
         connectionsClosed.increment();
+    }
+
+    /** A Unix-socket connection from {@code user} (see {@link UnixPeer}); at most {@link #MAX_USERS} names are kept. */
+    void unixConnectionFrom(String user) {
+        LongAdder n = unixByUser.get(user);
+        if (n == null) {
+            n = unixByUser.size() < MAX_USERS ? unixByUser.computeIfAbsent(user, u -> new LongAdder())
+                    : unixByUser.computeIfAbsent(OTHER_USERS, u -> new LongAdder());
+        }
+        n.increment();
     }
 
     void request() {
@@ -52,6 +70,13 @@ public final class IngestCounters {
     /** Connections open now. */
     public long connectionsOpen() {
         return connectionsOpened.sum() - connectionsClosed.sum();
+    }
+
+    /** Unix-socket connections accepted since start by the peer's user name (or uid), sorted by user; a snapshot. */
+    public Map<String, Long> unixConnectionsByUser() {
+        Map<String, Long> out = new TreeMap<>();
+        unixByUser.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
     }
 
     /** Request lines received (empty lines excluded). */

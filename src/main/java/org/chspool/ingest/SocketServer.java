@@ -23,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * serves every connection from a small fixed set of NIO threads ({@code ingest-io-N}), never a thread
  * per connection. Rows are acknowledged only after the spool committed them.
  *
+ * <p>Authentication: a Unix-socket client is authenticated by the socket file's permissions (mode 0660,
+ * group {@code CH_SOCKET_GROUP}) and needs no token; its peer's user is logged at debug and counted. A TCP
+ * client must send {@code {"auth":"<token>"}} first when {@code CH_AUTH_TOKEN} is set; the config refuses
+ * a TCP listener without a token unless {@code CH_INSECURE_LOOPBACK=1}.
+ *
  * <p>Lifecycle: {@link #start()} binds and starts serving; {@link #stopAccepting()} closes the listeners
  * and answers further puts {@code shutting_down} while in-flight ones still get their answer;
  * {@link #close()} closes every connection and removes the socket file. The agent stops accepting before
@@ -183,8 +188,14 @@ public final class SocketServer implements AutoCloseable {
             return;
         }
         counters.connectionOpened();
+        if (!isTcp) {
+            UnixPeer peer = UnixPeer.of(ch);
+            counters.unixConnectionFrom(peer.user());
+            log.debug("put socket connection from {}", peer);
+        }
         IoLoop loop = loops.get(Math.floorMod(nextLoop.getAndIncrement(), loops.size()));
-        Connection c = new Connection(ch, loop, ctx);
+        // A Unix-socket peer got past the socket file's mode and group: that is its authentication.
+        Connection c = new Connection(ch, loop, ctx, !isTcp);
         Runnable register = () -> {
             try {
                 c.register();

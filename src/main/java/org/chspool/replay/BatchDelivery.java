@@ -103,8 +103,9 @@ final class BatchDelivery implements AutoCloseable {
         CompletableFuture<Optional<FrozenBatch>> next = nextBatch(st, Long.MIN_VALUE);
         try {
             while (true) {
-                Optional<FrozenBatch> current = await(next);
+                CompletableFuture<Optional<FrozenBatch>> pending = next;
                 next = null;
+                Optional<FrozenBatch> current = await(pending);
                 if (current.isEmpty()) {
                     break;
                 }

@@ -68,6 +68,7 @@ final class RecoveryMarker {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+            org.chspool.util.FileModes.restrictIfExists(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }

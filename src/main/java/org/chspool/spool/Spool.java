@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.chspool.config.AgentConfig;
+import org.chspool.util.FileModes;
 
 /**
  * The durable spool: one WAL-mode SQLite file per agent. Callers {@link #append} rows and get a future
@@ -53,14 +54,16 @@ public final class Spool implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.freeSpace = freeSpace;
-        Files.createDirectories(config.spoolDir());
+        FileModes.directory(config.spoolDir()); // 0750 before any file in it: other users cannot reach them
         this.file = config.spoolFile();
         this.recovery = SpoolRecovery.atOpen(file, clock); // a damaged file is moved aside and its rows recovered
         this.diskReserve = new DiskReserve(file, freeSpace);
+        restrictSpoolFiles(file); // files of an older version; new -wal/-shm then take the main file's mode
         Connection w = null;
         SpoolReader r = null;
         try {
             w = SqliteConnections.writer(file, config.sync());
+            restrictSpoolFiles(file); // created by SQLite under the process's umask
             SpoolSchema.ensure(w);
             instanceId = SpoolSchema.instanceId(w);
             long unanswered = StagingOps.abortAll(w);
@@ -109,6 +112,16 @@ public final class Spool implements AutoCloseable {
         } catch (SpoolException | RuntimeException e) {
             closeAfterFailedOpen(e, r, w);
             throw e;
+        }
+    }
+
+    /**
+     * Sets the spool file and its {@code -wal}, {@code -shm} and {@code -journal} to 0640. SQLite creates
+     * a missing WAL or SHM file with the main file's mode, so they stay 0640 when SQLite recreates them.
+     */
+    static void restrictSpoolFiles(Path file) throws IOException {
+        for (String suffix : SpoolFiles.SUFFIXES) {
+            FileModes.restrictIfExists(Path.of(file + suffix));
         }
     }
 

@@ -6,6 +6,9 @@ import java.nio.file.Path;
 
 /** Where the spool's companion files are, and how big the files are, for status and maintenance. */
 public final class SpoolFiles {
+    /** The suffixes of an SQLite file's name that make up the database: the file itself and its companions. */
+    static final java.util.List<String> SUFFIXES = java.util.List.of("", "-wal", "-shm", "-journal");
+
     private SpoolFiles() {}
 
     /** The WAL file of the spool file {@code spoolFile} ({@code spool.db-wal}). */

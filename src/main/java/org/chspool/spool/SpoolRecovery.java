@@ -101,10 +101,11 @@ public final class SpoolRecovery {
         if (Files.exists(file)) {
             move(file, aside);
         }
+        restrictAll(aside); // the rows kept aside are spool data: owner and group only, like the spool
         Path building = sibling(".recovering");
         RowSalvage.Result salvaged;
         try {
-            for (String suffix : List.of("", "-journal", "-wal", "-shm")) {
+            for (String suffix : SpoolFiles.SUFFIXES) {
                 Files.deleteIfExists(Path.of(building + suffix));
             }
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + building.toAbsolutePath())) {
@@ -151,6 +152,14 @@ public final class SpoolRecovery {
             p = file.resolveSibling(base + "-" + i);
         }
         return p;
+    }
+
+    private static void restrictAll(Path sqliteFile) throws SpoolException {
+        try {
+            Spool.restrictSpoolFiles(sqliteFile);
+        } catch (IOException e) {
+            throw new SpoolException(e.getMessage(), e);
+        }
     }
 
     private Path sibling(String suffix) {

@@ -151,4 +151,13 @@ class HealthCheckTest {
         assertEquals(1, h.reasons().size(), h.reasons().toString());
         assertTrue(h.reasons().get(0).startsWith(reasonStart), h.reasons().get(0));
     }
+
+    @Test
+    void aStoppedWriterMakesAnyVerdictDownWithItsReasonFirst() {
+        HealthCheck.Health ok = new HealthCheck.Health(Verdict.OK, List.of());
+        HealthCheck.Health degraded = new HealthCheck.Health(Verdict.DEGRADED, List.of("1 row(s) quarantined"));
+        assertEquals(new HealthCheck.Health(Verdict.DOWN, List.of("writer stopped")), ok.worsenedBy(Verdict.DOWN, "writer stopped"));
+        assertEquals(List.of("writer stopped", "1 row(s) quarantined"), degraded.worsenedBy(Verdict.DOWN, "writer stopped").reasons());
+        assertEquals(Verdict.DOWN, new HealthCheck.Health(Verdict.DOWN, List.of("x")).worsenedBy(Verdict.DEGRADED, "y").verdict());
+    }
 }

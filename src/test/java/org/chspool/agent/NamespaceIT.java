@@ -28,7 +28,13 @@ class NamespaceIT {
         return TestConfigs.forDir(spool, "CH_NAMESPACE", ns, "CH_URL", ch.url(), "CH_USER", ch.user(),
                 "CH_PASS", ch.password(), "CH_DB", db, "CH_ALLOWED_DATABASES", allowed,
                 "CH_SOCKET", spool.resolve("put.sock").toString(), "CH_LISTEN", "127.0.0.1:0",
-                "CH_ADMIN_LISTEN", "127.0.0.1:0", "CH_FLUSH_INTERVAL_S", "0.1", "CH_DEDUPE", "none");
+                "CH_ADMIN_LISTEN", "127.0.0.1:0", "CH_FLUSH_INTERVAL_S", "0.1", "CH_DEDUPE", "none",
+                "CH_AUTH_TOKEN", tokenOf(ns));
+    }
+
+    /** Each namespace has its own token, so one namespace's processes cannot write through another's agent. */
+    private static String tokenOf(String ns) {
+        return ns + "-token";
     }
 
     @Test
@@ -41,7 +47,8 @@ class NamespaceIT {
         try (SpoolAgent a = SpoolAgent.start(agentFor(ch, "prod", prod, ""));
              SpoolAgent b = SpoolAgent.start(agentFor(ch, "observe", observe, ""));
              SpoolClient ca = SpoolClient.unix(a.config().socketPath()).build();
-             SpoolClient cb = SpoolClient.tcp("127.0.0.1", b.ingest().tcpPort()).build()) {
+             SpoolClient cb = SpoolClient.tcp("127.0.0.1", b.ingest().tcpPort()).token(tokenOf("observe")).build();
+             SpoolClient intruder = SpoolClient.tcp("127.0.0.1", a.ingest().tcpPort()).token(tokenOf("observe")).build()) {
             assertNotEquals(a.ingest().tcpPort(), b.ingest().tcpPort());
             assertNotEquals(a.admin().port(), b.admin().port());
             assertNotEquals(a.spool().file(), b.spool().file());
@@ -56,6 +63,9 @@ class NamespaceIT {
             assertTrue(denied.getMessage().contains("not allowed"), denied.getMessage());
             assertEquals("bad_table", assertThrows(SpoolException.class,
                     () -> ca.put(observe + ".events", "{\"id\":1}")).code());
+            // nor can it write through prod's agent over TCP: that needs prod's token
+            assertEquals("unauthorized", assertThrows(SpoolException.class,
+                    () -> intruder.put("events", "{\"id\":1,\"src\":\"sneaky\"}")).code());
             // naming its own database explicitly is fine
             assertEquals(1, ca.put(prod + ".events", "{\"id\":1000,\"src\":\"prod\"}"));
             Eventually.await(Duration.ofSeconds(30), "both delivered",

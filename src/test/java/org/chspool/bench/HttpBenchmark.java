@@ -56,10 +56,14 @@ public final class HttpBenchmark {
         return out.toByteArray();
     }
 
+    /** The endpoint's CH_AUTH_TOKEN, sent as X-ClickHouse-Key (a constant-time compare per request, included in the figures). */
+    private static final String TOKEN = "bench-token";
+
     /** @return rows/s, p50 request ms, max request ms, busy answers */
     static double[] run(int rows, int clients, byte[] body) throws Exception {
         Path dir = Files.createTempDirectory("chspool-http-bench");
-        try (Spool spool = Spool.open(TestConfigs.forDir(dir, "CH_SYNC", "FULL", "CH_HTTP_LISTEN", "127.0.0.1:0"));
+        try (Spool spool = Spool.open(TestConfigs.forDir(dir, "CH_SYNC", "FULL", "CH_HTTP_LISTEN", "127.0.0.1:0",
+                "CH_AUTH_TOKEN", TOKEN));
              HttpInsertServer server = new HttpInsertServer(spool.config(), spool)) {
             int port = server.start();
             URI uri = URI.create("http://127.0.0.1:" + port + "/?query="
@@ -96,7 +100,8 @@ public final class HttpBenchmark {
 
     private static void post(URI uri, byte[] body, long[] latencies, AtomicLong busy) {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpRequest req = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        HttpRequest req = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("X-ClickHouse-Key", TOKEN).build();
         try {
             for (int i = 0; i < latencies.length; i++) {
                 long t = System.nanoTime();

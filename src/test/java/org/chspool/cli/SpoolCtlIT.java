@@ -133,7 +133,7 @@ class SpoolCtlIT {
     }
 
     @Test
-    void flushWaitReportsAnEmptySpoolOnceDeliveredAndMaintainPrintsItsSummary() throws Exception {
+    void flushWaitReportsAnEmptySpoolAndMaintainNeedsTheTokenOverTcpButNotOnTheSocket() throws Exception {
         assertEquals(0, CliRun.of("put", "t", "[{\"id\":1,\"v\":\"a\"},{\"id\":2,\"v\":\"b\"}]",
                 "--spool-dir", a.config.spoolDir().toString()).exitCode());
 
@@ -142,7 +142,11 @@ class SpoolCtlIT {
         assertTrue(flush.out().strip().endsWith("spool empty"), flush.toString());
         assertEquals(2, ch.count(db + ".t"));
 
-        CliRun maintain = CliRun.of("maintain", "--admin", a.adminUrl());
+        CliRun overTcp = CliRun.of("maintain", "--admin", a.adminUrl()); // this process knows no CH_AUTH_TOKEN
+        assertEquals(1, overTcp.exitCode(), overTcp.toString());
+        assertTrue(overTcp.err().contains("401") && overTcp.err().contains("Authorization: Bearer <CH_AUTH_TOKEN>"),
+                overTcp.toString());
+        CliRun maintain = CliRun.of("maintain", "--spool-dir", a.config.spoolDir().toString());
         assertEquals(0, maintain.exitCode(), maintain.toString());
         assertTrue(maintain.out().startsWith("maintenance: "), maintain.toString());
     }

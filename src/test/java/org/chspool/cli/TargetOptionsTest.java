@@ -63,13 +63,16 @@ class TargetOptionsTest {
     }
 
     @Test
-    void withoutOptionsTheAgentsDefaultsAndEnvironmentApply() {
+    void withoutOptionsTheAgentsDefaultsAndEnvironmentApplyAndTcpPutIsOffUnlessCH_LISTENIsSet() {
         Target t = resolve(Map.of("CH_ADMIN_LISTEN", "", "CH_SPOOL_DIR", "/data/spool"));
 
         assertEquals(List.of(), t.adminUrls(), "empty CH_ADMIN_LISTEN disables HTTP");
         assertEquals(Path.of("/data/spool/spool.db"), t.spoolFile());
         assertEquals(Path.of("/data/spool/put.sock"), t.putSocket());
+        assertNull(t.putTcp(), "the agent's TCP put listener is off unless CH_LISTEN is set");
         assertEquals(List.of(URI.create("http://127.0.0.1:7124")), resolve(Map.of()).adminUrls());
+        assertEquals(InetSocketAddress.createUnresolved("127.0.0.1", 7133),
+                resolve(Map.of("CH_LISTEN", "127.0.0.1:7133")).putTcp());
     }
 
     @Test

@@ -28,9 +28,11 @@ class SpoolClientTest {
     @TempDir
     Path dir;
 
+    private static final String TOKEN = "client-test-token";
+
     private AgentConfig config(String... extra) throws Exception {
         java.util.HashMap<String, String> env = new java.util.HashMap<>(Map.of("CH_SPOOL_DIR", dir.toString(),
-                "CH_LISTEN", "127.0.0.1:0"));
+                "CH_LISTEN", "127.0.0.1:0", "CH_AUTH_TOKEN", TOKEN));
         for (int i = 0; i < extra.length; i += 2) {
             env.put(extra[i], extra[i + 1]);
         }
@@ -48,7 +50,7 @@ class SpoolClientTest {
         try (Spool spool = Spool.open(cfg); SocketServer server = new SocketServer(cfg, spool)) {
             int port = server.start();
             try (SpoolClient unix = SpoolClient.unix(cfg.socketPath()).build();
-                 SpoolClient tcp = SpoolClient.tcp("127.0.0.1", port).build()) {
+                 SpoolClient tcp = SpoolClient.tcp("127.0.0.1", port).token(TOKEN).build()) {
                 assertEquals(1, unix.put("trade_events", "{\"trade_id\":\"T1\",\"px\":1.5}"));
                 assertEquals(1, rows(spool, "trade_events"));
                 assertEquals(2, tcp.putAll("trade_events", List.of("{\"a\":1}", "{\"a\":2}")));
@@ -149,16 +151,21 @@ class SpoolClientTest {
     }
 
     @Test
-    void theTokenIsSentFirstAndAWrongOneIsUnauthorized() throws Exception {
+    void overTcpTheTokenIsSentFirstAndAWrongOrMissingOneIsUnauthorizedWhileUnixNeedsNone() throws Exception {
         AgentConfig cfg = config("CH_AUTH_TOKEN", "tok");
         try (Spool spool = Spool.open(cfg); SocketServer server = new SocketServer(cfg, spool)) {
             int port = server.start();
             try (SpoolClient good = SpoolClient.tcp("127.0.0.1", port).token("tok").build();
                  SpoolClient bad = SpoolClient.tcp("127.0.0.1", port).token("nope").build();
-                 SpoolClient none = SpoolClient.unix(cfg.socketPath()).build()) {
+                 SpoolClient none = SpoolClient.tcp("127.0.0.1", port).build();
+                 SpoolClient unix = SpoolClient.unix(cfg.socketPath()).build();
+                 SpoolClient unixWithToken = SpoolClient.unix(cfg.socketPath()).token("stale").build()) {
                 assertEquals(1, good.put("t", "{}"));
                 assertEquals("unauthorized", assertThrows(SpoolException.class, () -> bad.put("t", "{}")).code());
                 assertEquals("unauthorized", assertThrows(SpoolException.class, () -> none.put("t", "{}")).code());
+                assertEquals(1, unix.put("t", "{}"));
+                assertEquals(1, unixWithToken.put("t", "{}"));
+                assertEquals(3, rows(spool, "t"));
             }
         }
     }

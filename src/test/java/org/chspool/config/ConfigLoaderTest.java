@@ -31,8 +31,64 @@ class ConfigLoaderTest {
         assertEquals(java.util.Set.of("default"), c.allowedDatabases());
         assertEquals(List.of("trade_id", "ts"), c.dedupeKeys().get("trade_events"));
         assertEquals(Path.of("./spool").resolve("put.sock"), c.socketPath());
-        assertEquals(7123, c.listen().port());
+        assertNull(c.listen());
+        assertNull(c.httpListen());
+        assertEquals(new Endpoint("127.0.0.1", 7124), c.adminListen());
         assertFalse(c.password().isSet());
+        assertFalse(c.authToken().isSet());
+        assertFalse(c.insecureLoopback());
+    }
+
+    @Test
+    void aFreshAgentWithoutATokenOpensNoTcpListenerForRows() throws Exception {
+        AgentConfig c = ConfigLoader.fromEnv(Map.of("CH_URL", "http://ch:8123"));
+        assertNull(c.listen(), "put protocol over TCP");
+        assertNull(c.httpListen(), "HTTP insert endpoint");
+        assertEquals(List.of(), c.unauthenticatedListeners());
+    }
+
+    @Test
+    void aTcpPutOrHttpListenerWithoutATokenIsRefusedAndTheMessageNamesTheFix() {
+        for (String listener : List.of("CH_LISTEN", "CH_HTTP_LISTEN")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.fromEnv(Map.of(listener, "127.0.0.1:7123")), listener);
+            assertEquals(1, e.problems().size(), e.getMessage());
+            assertTrue(e.getMessage().contains(listener + "='127.0.0.1:7123': a TCP listener requires CH_AUTH_TOKEN"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("set CH_AUTH_TOKEN"), e.getMessage());
+            assertTrue(e.getMessage().contains("leave " + listener + " empty"), e.getMessage());
+            assertTrue(e.getMessage().contains("CH_INSECURE_LOOPBACK=1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void withATokenTcpListenersStartAndNoneIsUnauthenticated() throws Exception {
+        AgentConfig c = ConfigLoader.fromEnv(Map.of("CH_LISTEN", "127.0.0.1:7123", "CH_HTTP_LISTEN", "127.0.0.1:8124",
+                "CH_AUTH_TOKEN", "s3cret-token"));
+        assertEquals(7123, c.listen().port());
+        assertEquals(8124, c.httpListen().port());
+        assertEquals(List.of(), c.unauthenticatedListeners());
+        assertFalse(c.toString().contains("s3cret-token"), c.toString());
+    }
+
+    @Test
+    void insecureLoopbackAllowsTokenlessLoopbackListenersAndNamesThem() throws Exception {
+        AgentConfig c = ConfigLoader.fromEnv(Map.of("CH_LISTEN", "127.0.0.1:7123", "CH_HTTP_LISTEN", "localhost:8124",
+                "CH_INSECURE_LOOPBACK", "1"));
+        assertTrue(c.insecureLoopback());
+        assertEquals(List.of("put protocol on 127.0.0.1:7123 (CH_LISTEN)",
+                "HTTP insert endpoint on localhost:8124 (CH_HTTP_LISTEN)"), c.unauthenticatedListeners());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromEnv(Map.of(
+                "CH_LISTEN", "0.0.0.0:7123", "CH_INSECURE_LOOPBACK", "1")));
+        assertTrue(e.getMessage().contains("non-loopback address requires CH_AUTH_TOKEN"), e.getMessage());
+    }
+
+    @Test
+    void theTokenIsNeverShownInConfigErrors() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromEnv(Map.of(
+                "CH_AUTH_TOKEN", "s3cret-token", "CH_ADMIN_LISTEN", "0.0.0.0:7124", "CH_INSECURE_LOOPBACK", "maybe")));
+        assertEquals(2, e.problems().size(), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret-token"), e.getMessage());
     }
 
     @Test
@@ -81,10 +137,11 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void nonLoopbackListenerRequiresAToken() {
+    void nonLoopbackListenerRequiresAToken() throws Exception {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.fromEnv(Map.of("CH_LISTEN", "0.0.0.0:7123")));
         assertTrue(e.getMessage().contains("CH_AUTH_TOKEN"), e.getMessage());
+        assertTrue(ConfigLoader.fromEnv(Map.of("CH_LISTEN", "0.0.0.0:7123", "CH_AUTH_TOKEN", "t")).listen() != null);
     }
 
     @Test

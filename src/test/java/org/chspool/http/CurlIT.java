@@ -27,7 +27,7 @@ class CurlIT {
     Path dir;
 
     @Test
-    void curlInsertsGzipAndColumnListAndIsRefusedForBadLinesAndSelects(ClickHouseEndpoint ch) throws Exception {
+    void curlInsertsWithTheTokenGzipAndColumnListAndIsRefusedWithoutItForBadLinesAndSelects(ClickHouseEndpoint ch) throws Exception {
         String db = ch.createDatabase("http_curl");
         ch.exec("CREATE TABLE IF NOT EXISTS " + db + ".events (id UInt64, name String DEFAULT 'dflt') ENGINE = MergeTree ORDER BY id");
         ch.exec("TRUNCATE TABLE " + db + ".events");
@@ -35,6 +35,12 @@ class CurlIT {
                 "CH_PASS", ch.password(), "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0",
                 "CH_AUTH_TOKEN", "tok"))) {
             String url = "http://127.0.0.1:" + agent.http().port() + "/";
+            // without the token (or with a wrong one): 401 in ClickHouse's shape, nothing spooled
+            Path one = write("one.ndjson", "INSERT INTO events FORMAT JSONEachRow\n{\"id\":0}\n");
+            String anonymous = curlBody("--data-binary", "@" + one, url);
+            assertTrue(anonymous.startsWith("401 Code: 516.") && anonymous.contains("AUTHENTICATION_FAILED"), anonymous);
+            assertTrue(curlBody("--user", "default:nope", "--data-binary", "@" + one, url).startsWith("401 Code: 516."));
+            assertEquals(0, agent.http().counters().rowsAccepted());
             // statement at the head of the body, as curl users write it
             Path plain = write("plain.ndjson", "INSERT INTO events FORMAT JSONEachRow\n{\"id\":1,\"name\":\"a\"}\n{\"id\":2,\"name\":\"b\"}\n");
             assertEquals("200", curl("--user", "default:tok", "--data-binary", "@" + plain, url));

@@ -15,8 +15,14 @@ import org.chspool.spool.SpoolBatch;
 import org.chspool.spool.TableName;
 import org.chspool.testing.TestConfigs;
 
-/** A real spool in a temp dir behind an {@link HttpInsertServer} on a free loopback port, for tests. */
+/**
+ * A real spool in a temp dir behind an {@link HttpInsertServer} on a free loopback port, for tests. The
+ * endpoint needs a token ({@link #TOKEN} unless the test sets {@code CH_AUTH_TOKEN}); {@link #post} and
+ * {@link #get} send it as {@code X-ClickHouse-Key}, {@link #postAnonymous} sends only what it is given.
+ */
 final class HttpFixture implements AutoCloseable {
+    static final String TOKEN = "http-test-token";
+
     final AgentConfig config;
     final Spool spool;
     final HttpInsertServer server;
@@ -38,10 +44,12 @@ final class HttpFixture implements AutoCloseable {
     }
 
     static AgentConfig config(Path dir, String... env) {
-        String[] all = new String[env.length + 2];
+        String[] all = new String[env.length + 4];
         all[0] = "CH_HTTP_LISTEN";
         all[1] = "127.0.0.1:0";
-        System.arraycopy(env, 0, all, 2, env.length);
+        all[2] = "CH_AUTH_TOKEN";
+        all[3] = TOKEN;
+        System.arraycopy(env, 0, all, 4, env.length);
         return TestConfigs.forDir(dir, all);
     }
 
@@ -58,7 +66,18 @@ final class HttpFixture implements AutoCloseable {
     }
 
     HttpResponse<String> post(String pathAndQuery, byte[] body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(pathAndQuery)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(pathAndQuery)).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("X-ClickHouse-Key", config.authToken().reveal());
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A POST with only {@code headers}: no credentials unless they carry some. */
+    HttpResponse<String> postAnonymous(String pathAndQuery, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(pathAndQuery))
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         if (headers.length > 0) {
             b.headers(headers);
         }
@@ -66,6 +85,12 @@ final class HttpFixture implements AutoCloseable {
     }
 
     HttpResponse<String> get(String pathAndQuery) throws Exception {
+        return client.send(HttpRequest.newBuilder(uri(pathAndQuery)).GET()
+                .header("X-ClickHouse-Key", config.authToken().reveal()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A GET without credentials. */
+    HttpResponse<String> getAnonymous(String pathAndQuery) throws Exception {
         return client.send(HttpRequest.newBuilder(uri(pathAndQuery)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 

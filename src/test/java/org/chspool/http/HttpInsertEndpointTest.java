@@ -138,16 +138,33 @@ class HttpInsertEndpointTest {
     }
 
     @Test
-    void tokenIsAcceptedAsBasicPasswordKeyHeaderOrPasswordParam() throws Exception {
+    void theTokenIsThePasswordAsKeyHeaderBasicAuthOrPasswordParamAndAnythingElseIs401WithCode516() throws Exception {
         try (HttpFixture f = HttpFixture.start(dir, "CH_AUTH_TOKEN", "s3cret")) {
-            assertCode(f.post(INSERT, "{}"), 403, "516", "Authentication failed");
-            assertCode(f.post(INSERT, "{}", "X-ClickHouse-Key", "wrong"), 403, "516", "CH_AUTH_TOKEN");
+            HttpResponse<String> none = f.postAnonymous(INSERT, "{}");
+            assertCode(none, 401, "516", "Authentication failed");
+            assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic "), none.headers().toString());
+            assertCode(f.postAnonymous(INSERT, "{}", "X-ClickHouse-Key", "wrong"), 401, "516", "CH_AUTH_TOKEN");
+            String wrongBasic = "Basic " + Base64.getEncoder().encodeToString("default:nope".getBytes(StandardCharsets.UTF_8));
+            assertCode(f.postAnonymous(INSERT, "{}", "Authorization", wrongBasic), 401, "516", "AUTHENTICATION_FAILED");
+            assertCode(f.postAnonymous(INSERT + "&password=s3cre", "{}"), 401, "516", "AUTHENTICATION_FAILED");
+            assertCode(f.postAnonymous("/", "SELECT 1"), 401, "516", "AUTHENTICATION_FAILED");
+            assertEquals(List.of(), f.rows("events"), "nothing of a refused request is spooled");
             String basic = "Basic " + Base64.getEncoder().encodeToString("default:s3cret".getBytes(StandardCharsets.UTF_8));
-            assertEquals(200, f.post(INSERT, "{}", "Authorization", basic).statusCode());
-            assertEquals(200, f.post(INSERT, "{}", "X-ClickHouse-Key", "s3cret").statusCode());
-            assertEquals(200, f.post(INSERT + "&user=default&password=s3cret", "{}").statusCode());
-            assertEquals("Ok.\n", f.get("/ping").body());
+            assertEquals(200, f.postAnonymous(INSERT, "{}", "Authorization", basic).statusCode());
+            assertEquals(200, f.postAnonymous(INSERT, "{}", "X-ClickHouse-Key", "s3cret").statusCode());
+            assertEquals(200, f.postAnonymous(INSERT + "&user=default&password=s3cret", "{}").statusCode());
+            assertEquals("Ok.\n", f.getAnonymous("/ping").body());
+            assertEquals("Ok.\n", f.getAnonymous("/").body());
             assertEquals(3, f.rows("events").size());
+            assertTrue(!none.body().contains("s3cret"), none.body());
+        }
+    }
+
+    @Test
+    void withInsecureLoopbackATokenlessEndpointServesLoopbackClients() throws Exception {
+        try (HttpFixture f = HttpFixture.start(dir, "CH_AUTH_TOKEN", "", "CH_INSECURE_LOOPBACK", "1")) {
+            assertEquals(200, f.postAnonymous(INSERT, "{}").statusCode());
+            assertEquals(1, f.rows("events").size());
         }
     }
 

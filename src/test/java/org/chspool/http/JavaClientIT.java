@@ -24,10 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The official Java client (client-v2), pointed at the agent instead of ClickHouse with its default
- * settings, inserts rows that the agent then delivers to a real ClickHouse.
+ * settings and the agent's token as its password, inserts rows that the agent then delivers to a real
+ * ClickHouse.
  */
 @ExtendWith(ClickHouseServerExtension.class)
 class JavaClientIT {
+    /** The agent's CH_AUTH_TOKEN, given to the client as its password, as the docs show. */
+    private static final String TOKEN = "java-client-token";
+
     @TempDir
     Path dir;
 
@@ -37,11 +41,11 @@ class JavaClientIT {
         ch.exec("CREATE TABLE IF NOT EXISTS " + db + ".events (id UInt64, name String, v Float64) ENGINE = MergeTree ORDER BY id");
         ch.exec("TRUNCATE TABLE " + db + ".events");
         try (SpoolAgent agent = SpoolAgent.start(TestConfigs.forDir(dir, "CH_URL", ch.url(), "CH_USER", ch.user(),
-                "CH_PASS", ch.password(), "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0"));
+                "CH_PASS", ch.password(), "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0", "CH_AUTH_TOKEN", TOKEN));
              Client client = new Client.Builder()
                      .addEndpoint("http://127.0.0.1:" + agent.http().port())
                      .setUsername("default")
-                     .setPassword("")
+                     .setPassword(TOKEN)
                      .setDefaultDatabase(db)
                      .build()) {
             assertTrue(client.ping(), "client.ping() against the agent");
@@ -75,12 +79,12 @@ class JavaClientIT {
         ch.exec("CREATE TABLE IF NOT EXISTS " + db + ".events (id UInt64, name String, v Float64) ENGINE = MergeTree ORDER BY id");
         ch.exec("TRUNCATE TABLE " + db + ".events");
         try (SpoolAgent agent = SpoolAgent.start(TestConfigs.forDir(dir, "CH_URL", ch.url(), "CH_USER", ch.user(),
-                "CH_PASS", ch.password(), "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0",
+                "CH_PASS", ch.password(), "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0", "CH_AUTH_TOKEN", TOKEN,
                 "CH_ADMISSION_QUEUE_ROWS", "10000")); // atomic limit 10,000 rows: 100,000 are staged in 40 chunks
              Client client = new Client.Builder()
                      .addEndpoint("http://127.0.0.1:" + agent.http().port())
                      .setUsername("default")
-                     .setPassword("")
+                     .setPassword(TOKEN)
                      .setDefaultDatabase(db)
                      .build()) {
             StringBuilder rows = new StringBuilder();

@@ -22,26 +22,29 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The official Node.js client ({@code @clickhouse/client}, pinned by {@code src/test/node/package-lock.json},
  * installed with {@code npm ci} into {@code target/node}) inserts rows through the agent with its default
- * settings; they reach a real ClickHouse. Fails (never skips) when npm or the registry is unavailable.
+ * settings and the agent's token as its password; they reach a real ClickHouse. A wrong password gets
+ * ClickHouse's AUTHENTICATION_FAILED (516). Fails (never skips) when npm or the registry is unavailable.
  */
 @ExtendWith(ClickHouseServerExtension.class)
 class NodeClientIT {
     private static final Path NODE_SRC = Path.of("src/test/node");
     private static final Path NODE_DIR = Path.of("target/node");
+    /** The agent's CH_AUTH_TOKEN, given to the client as its password. */
+    private static final String TOKEN = "node-client-token";
 
     @TempDir
     Path dir;
 
     @Test
-    void nodeClientInsertsRowsThatReachClickHouseAndGetsAClearErrorForSelect(ClickHouseEndpoint ch) throws Exception {
+    void nodeClientInsertsRowsThatReachClickHouseAndGetsClearErrorsForSelectAndAWrongPassword(ClickHouseEndpoint ch) throws Exception {
         installNodeClient();
         String db = ch.createDatabase("http_node");
         ch.exec("CREATE TABLE IF NOT EXISTS " + db + ".events (id UInt64, name String, v Float64) ENGINE = MergeTree ORDER BY id");
         ch.exec("TRUNCATE TABLE " + db + ".events");
         try (SpoolAgent agent = SpoolAgent.start(TestConfigs.forDir(dir, "CH_URL", ch.url(), "CH_USER", ch.user(),
-                "CH_PASS", ch.password(), "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0"))) {
+                "CH_PASS", ch.password(), "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0", "CH_AUTH_TOKEN", TOKEN))) {
             Processes.Result r = Processes.run(NODE_DIR, 120, List.of("node", "insert.mjs",
-                    "http://127.0.0.1:" + agent.http().port(), db, "events", "5000"));
+                    "http://127.0.0.1:" + agent.http().port(), db, "events", "5000", TOKEN));
             assertEquals(0, r.exitCode(), r.output());
             String last = r.output().strip().lines().reduce((a, b) -> b).orElse("");
             JsonNode out = new ObjectMapper().readTree(last);
@@ -49,6 +52,8 @@ class NodeClientIT {
             assertEquals(5000, out.get("inserted").asInt(), r.output());
             assertEquals("48", out.get("selectError").get("code").asText(), r.output());
             assertTrue(out.get("selectError").get("message").asText().contains("query ClickHouse directly"), r.output());
+            assertEquals("516", out.get("authError").get("code").asText(), r.output());
+            assertTrue(out.get("authError").get("message").asText().contains("Authentication failed"), r.output());
             Eventually.await(Duration.ofSeconds(60), "5000 rows in ClickHouse", () -> ch.count(db + ".events") == 5000);
         }
     }

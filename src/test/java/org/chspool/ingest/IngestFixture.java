@@ -13,9 +13,12 @@ import org.chspool.spool.TableName;
 
 /**
  * A real spool in a temp dir with a {@link SocketServer} on a Unix socket and a TCP port 0, for tests.
- * Close it to stop both.
+ * TCP needs a token, {@link #TOKEN} unless the test sets its own {@code CH_AUTH_TOKEN};
+ * {@link #tcpClient()} sends it first, {@link #unauthenticatedTcpClient()} does not. Close it to stop both.
  */
 final class IngestFixture implements AutoCloseable {
+    static final String TOKEN = "ingest-test-token";
+
     final AgentConfig config;
     final Spool spool;
     final SocketServer server;
@@ -41,6 +44,7 @@ final class IngestFixture implements AutoCloseable {
         m.put("CH_SPOOL_DIR", dir.toString());
         m.put("CH_SOCKET", dir.resolve("put.sock").toString());
         m.put("CH_LISTEN", "127.0.0.1:0");
+        m.put("CH_AUTH_TOKEN", TOKEN);
         for (int i = 0; i < env.length; i += 2) {
             m.put(env[i], env[i + 1]);
         }
@@ -55,7 +59,19 @@ final class IngestFixture implements AutoCloseable {
         return LineClient.unix(socket());
     }
 
+    /** A TCP client that has sent the token ({@code {"auth":…}}) and read its {@code {"ok":true}}. */
     LineClient tcpClient() throws IOException {
+        LineClient c = LineClient.tcp(tcpPort);
+        String answer = c.call(LineClient.authLine(config.authToken().reveal()));
+        if (!"{\"ok\":true}".equals(answer)) {
+            c.close();
+            throw new IOException("the fixture's token was refused: " + answer);
+        }
+        return c;
+    }
+
+    /** A TCP client that has sent nothing yet. */
+    LineClient unauthenticatedTcpClient() throws IOException {
         return LineClient.tcp(tcpPort);
     }
 

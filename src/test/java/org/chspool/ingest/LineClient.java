@@ -32,6 +32,12 @@ final class LineClient implements AutoCloseable {
         return new LineClient(SocketChannel.open(new InetSocketAddress("127.0.0.1", port)));
     }
 
+    /** {@code {"auth":"<token>"}} with the token JSON-escaped. */
+    static String authLine(String token) {
+        return "{\"auth\":\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance()
+                .quoteAsString(token)) + "\"}";
+    }
+
     LineClient send(String text) throws IOException {
         return write(text.getBytes(StandardCharsets.UTF_8));
     }

@@ -53,11 +53,15 @@ public final class PutBenchmark {
         }
     }
 
+    /** TCP needs a token; it is sent once per connection, so it does not change the figures. */
+    private static final String TOKEN = "bench-token";
+
     private static void run(String via, int conns, int rowsPerReq, double seconds, int ioThreads, int rate, int window)
             throws Exception {
         Path dir = Files.createTempDirectory("chspool-bench");
         AgentConfig config = ConfigLoader.fromEnv(Map.of("CH_SPOOL_DIR", dir.toString(), "CH_SYNC", "FULL",
-                "CH_LISTEN", "127.0.0.1:0", "CH_SPOOL_MAX_BYTES", "64GiB", "CH_ADMISSION_QUEUE_ROWS", "1000000"));
+                "CH_LISTEN", "127.0.0.1:0", "CH_AUTH_TOKEN", TOKEN, "CH_SPOOL_MAX_BYTES", "64GiB",
+                "CH_ADMISSION_QUEUE_ROWS", "1000000"));
         try (Spool spool = Spool.open(config); SocketServer server = new SocketServer(config, spool, ioThreads)) {
             int port = server.start();
             List<byte[]> rows = new ArrayList<>();
@@ -69,7 +73,7 @@ public final class PutBenchmark {
             long start = System.nanoTime();
             for (int i = 0; i < conns; i++) {
                 SpoolClient c = via.equals("unix") ? SpoolClient.unix(config.socketPath()).build()
-                        : SpoolClient.tcp("127.0.0.1", port).build();
+                        : SpoolClient.tcp("127.0.0.1", port).token(TOKEN).build();
                 loads[i] = new Load(c, rows, rate / (double) conns, window, deadline);
                 loads[i].thread.start();
             }

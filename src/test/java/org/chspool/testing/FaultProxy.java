@@ -33,6 +33,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * {@link #faultsInjected()} counts refused connections, cuts and delayed response chunks.
  *
+ * <p>{@link #onInsertRequest} runs a hook at the start of every request that carries an INSERT (the
+ * n-th since the proxy started), before any of it is forwarded, so a test can switch the mode for
+ * exactly that request: "the second insert commits and its answer is lost". A new request is
+ * recognised as the first chunk a client sends on a connection, or after the server answered the
+ * previous one, that starts with an HTTP method (clients do not pipeline).
+ *
  * <p>Thread-safe. One acceptor thread plus two daemon threads per connection; {@link #close()}
  * closes every socket and returns once the acceptor has stopped.
  */
@@ -54,6 +60,8 @@ public final class FaultProxy implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong faults = new AtomicLong();
+    private final AtomicLong insertRequests = new AtomicLong();
+    private volatile java.util.function.LongConsumer insertHook = n -> { };
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Mode mode = Mode.PASS;
     private volatile Duration delay = Duration.ZERO;
@@ -128,6 +136,20 @@ public final class FaultProxy implements AutoCloseable {
         mode = Mode.HTTP_503;
     }
 
+    /**
+     * Calls {@code hook} with n = 1, 2, ... at the start of the n-th INSERT request through the proxy,
+     * on the proxy's thread and before the request is forwarded; a mode it sets applies to that request
+     * and its answer. Replaces the previous hook.
+     */
+    public void onInsertRequest(java.util.function.LongConsumer hook) {
+        insertHook = java.util.Objects.requireNonNull(hook, "hook");
+    }
+
+    /** INSERT requests seen so far (forwarded or not). */
+    public long insertRequests() {
+        return insertRequests.get();
+    }
+
     /** Connections accepted so far. */
     public long connections() {
         return connections.get();
@@ -184,18 +206,23 @@ public final class FaultProxy implements AutoCloseable {
             }
             String name = "fault-proxy-" + client.getPort();
             java.util.concurrent.atomic.AtomicBoolean sawInsert = new java.util.concurrent.atomic.AtomicBoolean();
-            startDaemon(name + "-request", () -> pumpRequest(client, server, sawInsert));
-            startDaemon(name + "-response", () -> pumpResponse(server, client, sawInsert));
+            AtomicBoolean requestStarts = new AtomicBoolean(true); // the next client chunk may begin a request
+            startDaemon(name + "-request", () -> pumpRequest(client, server, sawInsert, requestStarts));
+            startDaemon(name + "-response", () -> pumpResponse(server, client, sawInsert, requestStarts));
         }
     }
 
-    private void pumpRequest(Socket client, Socket server, java.util.concurrent.atomic.AtomicBoolean sawInsert) {
+    private void pumpRequest(Socket client, Socket server, java.util.concurrent.atomic.AtomicBoolean sawInsert,
+                             AtomicBoolean requestStarts) {
         byte[] buf = new byte[64 * 1024];
         HeaderEnd headerEnd = new HeaderEnd();
         int bodyLeft = CUT_BODY_BYTES;
         try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
             int n;
             while ((n = in.read(buf)) >= 0) {
+                if (requestStarts.getAndSet(false) && startsWithMethod(buf, n) && containsInsert(buf, n)) {
+                    insertHook.accept(insertRequests.incrementAndGet()); // may switch the mode for this request
+                }
                 Mode m = mode;
                 if (m == Mode.REFUSE) {
                     cut(client, server);
@@ -208,8 +235,7 @@ public final class FaultProxy implements AutoCloseable {
                     release(client, server);
                     return;
                 }
-                if (!sawInsert.get() && new String(buf, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
-                        .toUpperCase(java.util.Locale.ROOT).contains("INSERT")) {
+                if (!sawInsert.get() && containsInsert(buf, n)) {
                     sawInsert.set(true);
                 }
                 if (m != Mode.CUT_MID_REQUEST) {
@@ -239,11 +265,13 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    private void pumpResponse(Socket server, Socket client, java.util.concurrent.atomic.AtomicBoolean sawInsert) {
+    private void pumpResponse(Socket server, Socket client, java.util.concurrent.atomic.AtomicBoolean sawInsert,
+                              AtomicBoolean requestStarts) {
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
             int n;
             while ((n = in.read(buf)) >= 0) {
+                requestStarts.set(true); // set before the client can see the answer and send its next request
                 Mode m = mode;
                 if (m == Mode.REFUSE || m == Mode.CUT_AFTER_RESPONSE
                         || (m == Mode.CUT_AFTER_INSERT_RESPONSE && sawInsert.get())) {
@@ -263,6 +291,16 @@ public final class FaultProxy implements AutoCloseable {
         } finally {
             release(client, server);
         }
+    }
+
+    private static boolean containsInsert(byte[] buf, int n) {
+        return new String(buf, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
+                .toUpperCase(java.util.Locale.ROOT).contains("INSERT");
+    }
+
+    private static boolean startsWithMethod(byte[] buf, int n) {
+        String head = new String(buf, 0, Math.min(n, 8), java.nio.charset.StandardCharsets.US_ASCII);
+        return head.startsWith("POST ") || head.startsWith("GET ") || head.startsWith("PUT ") || head.startsWith("HEAD ");
     }
 
     private void cut(Socket client, Socket server) {

@@ -21,9 +21,11 @@ import org.chspool.ingest.SocketServer;
  * An agent in this process for admin and CLI tests: {@link SpoolAgent} against ClickHouse behind a
  * {@link FaultProxy}, with its put-protocol {@link SocketServer} on {@code <dir>/put.sock} and its
  * {@link AdminServer} on a free loopback port and {@code <dir>/admin.sock}, with a short DOWN threshold.
- * Fast timings (flush 0.2 s, backoff 100-300 ms, no shutdown grace). Close to stop everything.
+ * Fast timings (flush 0.2 s, backoff 100-300 ms, no shutdown grace). Its TCP listeners need {@link #TOKEN};
+ * {@link #http} sends it as the admin bearer token. Close to stop everything.
  */
 public final class RunningAgent implements AutoCloseable {
+    public static final String TOKEN = "running-agent-test-token";
     public final FaultProxy proxy;
     public final AgentConfig config;
     public final SpoolAgent agent;
@@ -41,7 +43,7 @@ public final class RunningAgent implements AutoCloseable {
                     "CH_PASS", ch.password() == null ? "" : ch.password(), "CH_DB", db,
                     "CH_SOCKET", dir.resolve("put.sock").toString(), "CH_NAMESPACE", "test",
                     "CH_FLUSH_INTERVAL_S", "0.2", "CH_BACKOFF_INITIAL_MS", "100", "CH_BACKOFF_MAX_MS", "300",
-                    "CH_CONNECT_TIMEOUT_MS", "1000", "CH_SHUTDOWN_GRACE_S", "0",
+                    "CH_CONNECT_TIMEOUT_MS", "1000", "CH_SHUTDOWN_GRACE_S", "0", "CH_AUTH_TOKEN", TOKEN,
                     "CH_ADMIN_LISTEN", "127.0.0.1:0", "CH_HTTP_LISTEN", "127.0.0.1:0", "CH_DOWN_AFTER_S", String.valueOf(downAfter.toMillis() / 1000.0)));
             kv.addAll(List.of(env));
             config = TestConfigs.forDir(dir, kv.toArray(String[]::new));
@@ -64,8 +66,15 @@ public final class RunningAgent implements AutoCloseable {
         return "http://127.0.0.1:" + admin.port();
     }
 
-    /** A request to the admin endpoint over TCP. */
+    /** A request to the admin endpoint over TCP, with the token as a bearer (every route). */
     public HttpResponse<String> http(String method, String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(adminUrl() + path)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + config.authToken().reveal())
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request to the admin endpoint over TCP without credentials (the open routes only). */
+    public HttpResponse<String> httpAnonymous(String method, String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(adminUrl() + path)).timeout(Duration.ofSeconds(10))
                 .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }

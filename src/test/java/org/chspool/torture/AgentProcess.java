@@ -16,7 +16,7 @@ import org.chspool.client.SpoolException;
  * wait until it acknowledges puts, {@code kill -9}, SIGTERM, CPU time and RSS. Output goes to
  * a log file (appended across restarts). Not thread-safe: one driver thread.
  */
-final class AgentProcess {
+public final class AgentProcess {
     private final Path spoolDir;
     private final Path log;
     private final Map<String, String> env;
@@ -24,7 +24,7 @@ final class AgentProcess {
     private int starts;
 
     /** An agent on {@code spoolDir} writing its output to {@code log} (outside the spool dir: it may be full). */
-    AgentProcess(Path spoolDir, Path log, Map<String, String> settings) {
+    public AgentProcess(Path spoolDir, Path log, Map<String, String> settings) {
         this.spoolDir = spoolDir;
         this.log = log;
         this.env = new HashMap<>(settings);
@@ -34,20 +34,20 @@ final class AgentProcess {
         env.putIfAbsent("CH_HTTP_LISTEN", "");
     }
 
-    Path socket() {
+    public Path socket() {
         return spoolDir.resolve("put.sock");
     }
 
-    Path spoolDir() {
+    public Path spoolDir() {
         return spoolDir;
     }
 
-    int starts() {
+    public int starts() {
         return starts;
     }
 
     /** Starts the child and returns once a ping is answered (the put listener is up). */
-    void start(Duration timeout) throws IOException, InterruptedException {
+    public void start(Duration timeout) throws IOException, InterruptedException {
         Files.createDirectories(spoolDir);
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
@@ -78,13 +78,13 @@ final class AgentProcess {
     }
 
     /** SIGKILL, waiting until the process is gone. */
-    void kill9() throws InterruptedException {
+    public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
     /** SIGTERM (graceful drain); returns the exit code, killing it if it takes longer than {@code timeout}. */
-    int terminate(Duration timeout) throws InterruptedException {
+    public int terminate(Duration timeout) throws InterruptedException {
         if (process == null) {
             return -1;
         }
@@ -96,17 +96,17 @@ final class AgentProcess {
         return process.exitValue();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process != null && process.isAlive();
     }
 
     /** CPU time (user + system) used by the current process so far. */
-    Duration cpuTime() {
+    public Duration cpuTime() {
         return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
     /** Resident set size in KiB, from /proc; -1 when unknown. */
-    long rssKb() {
+    public long rssKb() {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
                 if (l.startsWith("VmRSS:")) {

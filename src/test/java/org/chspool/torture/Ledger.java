@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * error answer: nothing was spooled) or unknown (the connection broke or timed out: may or may not be
  * spooled). Keys are unique per row across the whole run. Thread-safe.
  */
-final class Ledger {
+public final class Ledger {
     private final Map<String, Set<Long>> acked = new ConcurrentHashMap<>();
     private final Map<String, Set<Long>> rejected = new ConcurrentHashMap<>();
     private final Map<String, Set<Long>> unknown = new ConcurrentHashMap<>();
@@ -18,26 +18,26 @@ final class Ledger {
     private volatile String phase = "start";
 
     /** Names the phase that rows acknowledged from now on belong to (for attributing losses). */
-    void phase(String name) {
+    public void phase(String name) {
         phase = name;
     }
 
     /** Acknowledged keys per phase, in no particular table. */
-    Map<String, Set<Long>> ackedByPhase() {
+    public Map<String, Set<Long>> ackedByPhase() {
         return ackedByPhase;
     }
 
-    void acked(String table, long[] keys) {
+    public void acked(String table, long[] keys) {
         add(acked, table, keys);
         add(ackedByPhase, phase, keys);
     }
 
-    void rejected(String table, long[] keys, String code) {
+    public void rejected(String table, long[] keys, String code) {
         add(rejected, table, keys);
         rejectionsByCode.merge(code, (long) keys.length, Long::sum);
     }
 
-    void unknown(String table, long[] keys) {
+    public void unknown(String table, long[] keys) {
         add(unknown, table, keys);
     }
 
@@ -48,35 +48,35 @@ final class Ledger {
         }
     }
 
-    Set<Long> acked(String table) {
+    public Set<Long> acked(String table) {
         return acked.getOrDefault(table, Set.of());
     }
 
-    Set<Long> rejected(String table) {
+    public Set<Long> rejected(String table) {
         return rejected.getOrDefault(table, Set.of());
     }
 
-    Set<Long> unknown(String table) {
+    public Set<Long> unknown(String table) {
         return unknown.getOrDefault(table, Set.of());
     }
 
-    long ackedCount() {
+    public long ackedCount() {
         return acked.values().stream().mapToLong(Set::size).sum();
     }
 
-    long rejectedCount() {
+    public long rejectedCount() {
         return rejected.values().stream().mapToLong(Set::size).sum();
     }
 
-    long unknownCount() {
+    public long unknownCount() {
         return unknown.values().stream().mapToLong(Set::size).sum();
     }
 
-    long rejectedWith(String code) {
+    public long rejectedWith(String code) {
         return rejectionsByCode.getOrDefault(code, 0L);
     }
 
-    Map<String, Long> rejectionsByCode() {
+    public Map<String, Long> rejectionsByCode() {
         return Map.copyOf(rejectionsByCode);
     }
 }

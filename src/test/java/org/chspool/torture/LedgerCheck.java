@@ -9,13 +9,13 @@ import org.chspool.testing.ClickHouseEndpoint;
  * rejected rows present (a refusal that spooled something), copies beyond the first (duplicated).
  * Reads keys over HTTP with the test's own client, never through the code under test.
  */
-final class LedgerCheck {
-    record Outcome(long acked, long delivered, long distinct, long lost, long duplicated, long rejectedButDelivered,
+public final class LedgerCheck {
+    public record Outcome(long acked, long delivered, long distinct, long lost, long duplicated, long rejectedButDelivered,
                    long unknownDelivered, long firstLost, Set<Long> present) {}
 
     private LedgerCheck() {}
 
-    static Outcome check(ClickHouseEndpoint ch, String db, String table, String keyExpr, Ledger ledger) {
+    public static Outcome check(ClickHouseEndpoint ch, String db, String table, String keyExpr, Ledger ledger) {
         Set<Long> present = new HashSet<>();
         long total = 0;
         for (String line : ch.query("SELECT " + keyExpr + " FROM " + db + "." + table + " FORMAT TSV").split("\n")) {
@@ -39,7 +39,7 @@ final class LedgerCheck {
     }
 
     /** Distinct keys in ClickHouse right now (cheap; for waiting until delivery has caught up). */
-    static long distinct(ClickHouseEndpoint ch, String db, String table, String keyExpr) {
+    public static long distinct(ClickHouseEndpoint ch, String db, String table, String keyExpr) {
         return Long.parseLong(ch.query("SELECT uniqExact(" + keyExpr + ") FROM " + db + "." + table).trim());
     }
 }

@@ -12,18 +12,40 @@ import org.chspool.client.SpoolException;
 
 /**
  * N client threads streaming batches of unique rows to the agent's Unix socket, alternating between the
- * plain table {@code events} and the dedupe table {@code trade_events}, recording every outcome in the
- * {@link Ledger}. A key is {@code client * 10^12 + sequence}, so it is unique across the run.
+ * plain table {@code events}, the dedupe table {@code trade_events} and the replicated table
+ * {@code revents} (or the tables and row shape
+ * given to {@link #LoadClients(Ledger, int, int, Duration, Path, List, RowShape)}), recording every
+ * outcome in the {@link Ledger}. A key is {@code client * 10^12 + sequence}, so it is unique across the run.
  * {@link #pointAt} switches every client to another agent (socket); while the agent is down a client
  * records its in-flight rows as unknown and tries again after a short pause. Thread-safe controls.
  */
-final class LoadClients implements AutoCloseable {
-    static final String EVENTS = "events";
-    static final String TRADES = "trade_events";
+public final class LoadClients implements AutoCloseable {
+    public static final String EVENTS = "events";
+    public static final String TRADES = "trade_events";
+    /** A ReplicatedMergeTree table without dedupe keys: exactly-once by frozen batches alone. */
+    public static final String REPLICATED = "revents";
+
+    /** The JSON row a client sends for {@code key} into {@code table}. */
+    @FunctionalInterface
+    public interface RowShape {
+        String row(String table, int client, long key);
+    }
+
+    /** The torture run's rows: trades for {@link #TRADES}, {@code {k, c, p}} events for any other table. */
+    public static final RowShape TORTURE_ROWS = (table, client, k) -> TRADES.equals(table)
+            ? "{\"trade_id\":\"" + k + "\",\"ts\":" + k + ",\"px\":" + (k % 1000) / 8.0 + "}"
+            : eventRow(client, k);
+
+    /** {@code {"k":key,"c":client,"p":"xx..."}}: for a table {@code (k UInt64, c UInt32, p String)}. */
+    public static String eventRow(int client, long k) {
+        return "{\"k\":" + k + ",\"c\":" + client + ",\"p\":\"" + "x".repeat((int) (k % 50)) + "\"}";
+    }
 
     private final Ledger ledger;
     private final int batchRows;
     private final Duration pace;
+    private final List<String> tables;
+    private final RowShape shape;
     private final AtomicReference<Path> socket = new AtomicReference<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicBoolean paused = new AtomicBoolean();
@@ -31,9 +53,20 @@ final class LoadClients implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
 
     LoadClients(Ledger ledger, int clients, int batchRows, Duration pace, Path socket) {
+        this(ledger, clients, batchRows, pace, socket, List.of(EVENTS, TRADES, REPLICATED), TORTURE_ROWS);
+    }
+
+    /**
+     * Clients that send batch after batch of {@code batchRows} rows, each batch into the next of
+     * {@code tables} in turn, pausing {@code pace} after each acknowledged batch.
+     */
+    public LoadClients(Ledger ledger, int clients, int batchRows, Duration pace, Path socket, List<String> tables,
+                       RowShape shape) {
         this.ledger = ledger;
         this.batchRows = batchRows;
         this.pace = pace;
+        this.tables = List.copyOf(tables);
+        this.shape = shape;
         this.socket.set(socket);
         for (int c = 1; c <= clients; c++) {
             int client = c;
@@ -44,20 +77,20 @@ final class LoadClients implements AutoCloseable {
         threads.forEach(Thread::start);
     }
 
-    void pointAt(Path newSocket) {
+    public void pointAt(Path newSocket) {
         socket.set(newSocket);
     }
 
     /** Stops sending new batches (a batch in flight finishes); {@link #resume()} continues. */
-    void pause() {
+    public void pause() {
         paused.set(true);
     }
 
-    void resume() {
+    public void resume() {
         paused.set(false);
     }
 
-    long rowsSent() {
+    public long rowsSent() {
         return sent.get();
     }
 
@@ -79,15 +112,13 @@ final class LoadClients implements AutoCloseable {
                     current = s;
                     c = SpoolClient.unix(s).connectTimeout(Duration.ofSeconds(2)).ackTimeout(Duration.ofSeconds(20)).build();
                 }
-                String table = (seq / batchRows) % 2 == 0 ? EVENTS : TRADES;
+                String table = tables.get((int) ((seq / batchRows) % tables.size()));
                 long[] keys = new long[batchRows];
                 List<String> rows = new ArrayList<>(batchRows);
                 for (int i = 0; i < batchRows; i++) {
                     long k = client * 1_000_000_000_000L + seq++;
                     keys[i] = k;
-                    rows.add(TRADES.equals(table)
-                            ? "{\"trade_id\":\"" + k + "\",\"ts\":" + k + ",\"px\":" + (k % 1000) / 8.0 + "}"
-                            : "{\"k\":" + k + ",\"c\":" + client + ",\"p\":\"" + "x".repeat((int) (k % 50)) + "\"}");
+                    rows.add(shape.row(table, client, k));
                 }
                 sent.addAndGet(batchRows);
                 try {

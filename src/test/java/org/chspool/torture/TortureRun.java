@@ -17,9 +17,9 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.chspool.client.SpoolClient;
 import org.chspool.spool.SqliteConnections;
+import org.chspool.testing.ClickHouseCluster;
 import org.chspool.testing.ClickHouseEndpoint;
 import org.chspool.testing.FaultProxy;
-import org.chspool.testing.LocalClickHouseServer;
 
 /**
  * The torture run: the real agent in a child JVM ({@code -Xmx128m}) against a real ClickHouse behind a
@@ -29,7 +29,9 @@ import org.chspool.testing.LocalClickHouseServer;
  *   <li>the proxy cycling refuse / delay beyond the socket timeout / cut mid-request / HTTP 503 / cut
  *       after the response, with pass in between; then ClickHouse down with no load, measuring the agent's
  *       CPU time against wall time (it must not spin);
- *   <li>protocol fuzzing on one connection while the clients go on;
+ *   <li>protocol fuzzing on one connection while the clients go on; then hostile clients of a second
+ *       agent's TCP put listener and admin port ({@link AccessFuzzer}): nothing gets in without the token
+ *       and its quarantine survives every unauthenticated request;
  *   <li>a spool directory on a 16 MiB tmpfs that fills up (root only; skipped with a note otherwise);
  *   <li>a byte-flipped and then a truncated spool file at start (the recovery path).
  * </ol>
@@ -39,16 +41,18 @@ import org.chspool.testing.LocalClickHouseServer;
  */
 public final class TortureRun {
     /** How hard to push. */
-    record Options(int killCycles, Duration faultTime, Duration faultSlice, int fuzzLines, Duration cpuWindow,
-                   Duration diskFullLoad, long seed) {
-        static final Options SHORT = new Options(5, Duration.ofSeconds(20), Duration.ofSeconds(2), 3000,
+    record Options(int killCycles, Duration faultTime, Duration faultSlice, int fuzzLines, int accessProbes,
+                   Duration cpuWindow, Duration diskFullLoad, long seed) {
+        static final Options SHORT = new Options(5, Duration.ofSeconds(20), Duration.ofSeconds(2), 3000, 300,
                 Duration.ofSeconds(5), Duration.ofSeconds(40), 1);
-        static final Options FULL = new Options(50, Duration.ofMinutes(3), Duration.ofSeconds(4), 30000,
+        static final Options FULL = new Options(50, Duration.ofMinutes(3), Duration.ofSeconds(4), 30000, 3000,
                 Duration.ofSeconds(20), Duration.ofSeconds(60), 1);
     }
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private final Options opt;
+    private final ClickHouseCluster cluster;
+    /** Replica 1 of the cluster: the server the agent delivers to (through the proxy), and where the ledger is read. */
     private final ClickHouseEndpoint ch;
     private final Path work;
     private final String db;
@@ -56,9 +60,10 @@ public final class TortureRun {
     private final Ledger ledger = new Ledger();
     private final TortureSummary summary = new TortureSummary();
 
-    TortureRun(Options opt, ClickHouseEndpoint ch, Path work) {
+    TortureRun(Options opt, ClickHouseCluster cluster, Path work) {
         this.opt = opt;
-        this.ch = ch;
+        this.cluster = cluster;
+        this.ch = cluster.replica(1).endpoint();
         this.work = work;
         this.db = "torture_" + System.currentTimeMillis();
         this.random = new Random(opt.seed());
@@ -67,14 +72,12 @@ public final class TortureRun {
     public static void main(String[] args) throws Exception {
         Options opt = List.of(args).contains("--full") ? Options.FULL : Options.SHORT;
         Path work = Files.createTempDirectory("chspool-torture-");
-        String url = System.getenv("CH_TEST_URL");
+        String urls = System.getenv(ClickHouseCluster.ENV_URLS);
         TortureSummary s;
-        if (url != null && !url.isBlank()) {
-            s = new TortureRun(opt, ClickHouseEndpoint.parse(url), work).run();
-        } else {
-            try (LocalClickHouseServer server = LocalClickHouseServer.startInstalled()) {
-                s = new TortureRun(opt, server.endpoint(), work).run();
-            }
+        try (ClickHouseCluster cluster = urls != null && !urls.isBlank()
+                ? ClickHouseCluster.external(urls, System.getenv(ClickHouseCluster.ENV_CLUSTER_NAME))
+                : ClickHouseCluster.startLocal()) {
+            s = new TortureRun(opt, cluster, work).run();
         }
         System.out.println();
         System.out.println(s.table());
@@ -86,6 +89,8 @@ public final class TortureRun {
         ch.exec("CREATE DATABASE IF NOT EXISTS " + db);
         ch.exec("CREATE TABLE " + db + ".events (k UInt64, c UInt32, p String) ENGINE = MergeTree ORDER BY k");
         ch.exec("CREATE TABLE " + db + ".trade_events (trade_id String, ts UInt64, px Float64) ENGINE = MergeTree ORDER BY trade_id");
+        // Replicated, no dedupe key: exactly-once rests on frozen batches alone; any duplicate fails the run.
+        cluster.createReplicatedTable(db, LoadClients.REPLICATED, "k UInt64, c UInt32, p String", "k");
         ch.exec("CREATE TABLE " + db + ".fuzz (a String DEFAULT '', n Float64 DEFAULT 0, s String DEFAULT '') ENGINE = MergeTree ORDER BY tuple()");
         summary.put("started", Instant.now());
         try (FaultProxy proxy = FaultProxy.inFrontOf(ch)) {
@@ -99,6 +104,7 @@ public final class TortureRun {
                 faultCycles(main, clients, proxy);
                 ledger.phase("fuzz");
                 fuzz(main);
+                new AccessPhase(work, summary, START_TIMEOUT).run(env, opt.accessProbes(), opt.seed());
                 ledger.phase("disk-full");
                 clients.pause();
                 awaitDelivered(Duration.ofSeconds(120));
@@ -297,12 +303,14 @@ public final class TortureRun {
         while (System.nanoTime() < deadline) {
             long events = LedgerCheck.distinct(ch, db, LoadClients.EVENTS, "k");
             long trades = LedgerCheck.distinct(ch, db, LoadClients.TRADES, "trade_id");
+            long replicated = LedgerCheck.distinct(ch, db, LoadClients.REPLICATED, "k");
             boolean caughtUp = events >= ledger.acked(LoadClients.EVENTS).size()
-                    && trades >= ledger.acked(LoadClients.TRADES).size();
-            if (caughtUp && events + trades == last) {
+                    && trades >= ledger.acked(LoadClients.TRADES).size()
+                    && replicated >= ledger.acked(LoadClients.REPLICATED).size();
+            if (caughtUp && events + trades + replicated == last) {
                 return;
             }
-            last = events + trades;
+            last = events + trades + replicated;
             Thread.sleep(2000); // polling an external system's row count
         }
     }
@@ -336,26 +344,34 @@ public final class TortureRun {
     private void verifyLedger() {
         LedgerCheck.Outcome ev = LedgerCheck.check(ch, db, LoadClients.EVENTS, "k", ledger);
         LedgerCheck.Outcome tr = LedgerCheck.check(ch, db, LoadClients.TRADES, "toUInt64(trade_id)", ledger);
-        summary.put("rows acked (events + trade_events)", ev.acked() + tr.acked());
+        LedgerCheck.Outcome re = LedgerCheck.check(ch, db, LoadClients.REPLICATED, "k", ledger);
+        summary.put("rows acked (events + trade_events + revents)", ev.acked() + tr.acked() + re.acked());
         summary.put("rows refused with an error (never acked)", ledger.rejectedCount() + " " + ledger.rejectionsByCode());
         summary.put("rows with unknown outcome (connection cut)", ledger.unknownCount()
-                + " (" + (ev.unknownDelivered() + tr.unknownDelivered()) + " delivered)");
-        summary.put("rows delivered (distinct)", ev.distinct() + tr.distinct());
-        summary.put("acked rows lost", ev.lost() + tr.lost());
-        summary.put("refused rows found in ClickHouse", ev.rejectedButDelivered() + tr.rejectedButDelivered());
-        summary.put("duplicates, events (no dedupe key; at-least-once)", ev.duplicated());
+                + " (" + (ev.unknownDelivered() + tr.unknownDelivered() + re.unknownDelivered()) + " delivered)");
+        summary.put("rows delivered (distinct)", ev.distinct() + tr.distinct() + re.distinct());
+        summary.put("acked rows lost", ev.lost() + tr.lost() + re.lost());
+        summary.put("refused rows found in ClickHouse", ev.rejectedButDelivered() + tr.rejectedButDelivered()
+                + re.rejectedButDelivered());
+        summary.put("duplicates, events (plain MergeTree, no dedupe key; at-least-once on 18.16)", ev.duplicated());
         summary.put("duplicates, trade_events (CH_DEDUPE=trade_events:trade_id)", tr.duplicated());
+        summary.put("duplicates, revents (ReplicatedMergeTree, no dedupe key: frozen batches)", re.duplicated());
         StringBuilder byPhase = new StringBuilder();
         ledger.ackedByPhase().forEach((phase, keys) -> {
-            long lost = keys.stream().filter(k -> !ev.present().contains(k) && !tr.present().contains(k)).count();
+            long lost = keys.stream().filter(k -> !ev.present().contains(k) && !tr.present().contains(k)
+                    && !re.present().contains(k)).count();
             byPhase.append(phase).append(' ').append(lost).append('/').append(keys.size()).append("; ");
         });
         summary.put("acked rows lost per phase (lost/acked)", byPhase);
-        summary.require(ev.lost() + tr.lost() == 0, "acknowledged rows missing in ClickHouse: events " + ev.lost()
-                + " (first key " + ev.firstLost() + "), trade_events " + tr.lost() + " (first key " + tr.firstLost() + ")");
-        summary.require(ev.rejectedButDelivered() + tr.rejectedButDelivered() == 0, "rows refused with an error were delivered");
-        summary.require(ev.acked() + tr.acked() > 0, "no row was acknowledged at all");
+        summary.require(ev.lost() + tr.lost() + re.lost() == 0, "acknowledged rows missing in ClickHouse: events "
+                + ev.lost() + " (first key " + ev.firstLost() + "), trade_events " + tr.lost() + " (first key "
+                + tr.firstLost() + "), revents " + re.lost() + " (first key " + re.firstLost() + ")");
+        summary.require(ev.rejectedButDelivered() + tr.rejectedButDelivered() + re.rejectedButDelivered() == 0,
+                "rows refused with an error were delivered");
+        summary.require(ev.acked() + tr.acked() > 0 && re.acked() > 0, "no row was acknowledged at all (or none into revents)");
         summary.require(tr.duplicated() == 0, "trade_events (deduplicated by trade_id) has " + tr.duplicated()
+                + " duplicate(s)");
+        summary.require(re.duplicated() == 0, "revents (replicated, frozen batches, no dedupe key) has " + re.duplicated()
                 + " duplicate(s)");
     }
 
