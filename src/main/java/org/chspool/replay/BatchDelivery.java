@@ -98,6 +98,7 @@ final class BatchDelivery implements AutoCloseable {
      */
     boolean deliver(TableState st, long budgetNanos) throws SQLException, InterruptedException {
         long deadline = nanoTime.getAsLong() + budgetNanos;
+        List<FrozenBatch> accepted = new ArrayList<>();
         List<CompletableFuture<Integer>> deletes = new ArrayList<>();
         boolean delivered = true;
         CompletableFuture<Optional<FrozenBatch>> next = nextBatch(st, Long.MIN_VALUE);
@@ -116,7 +117,10 @@ final class BatchDelivery implements AutoCloseable {
                     // A backlog: freeze the next batch while this one is sent, so its commit overlaps the insert.
                     next = nextBatch(st, batch.lastId());
                 }
-                if (!deliverFrozen(st, batch, deletes)) {
+                // The deletes of what was accepted so far go to the writer after that freeze, so the small
+                // freeze never waits behind a large delete (which then runs while this batch is sent).
+                submitDeletes(accepted, deletes);
+                if (!deliverFrozen(st, batch, accepted)) {
                     delivered = false;
                     break;
                 }
@@ -128,6 +132,7 @@ final class BatchDelivery implements AutoCloseable {
             if (next != null) {
                 await(next); // a batch frozen ahead and not sent stays frozen: it goes first next time
             }
+            submitDeletes(accepted, deletes);
             for (CompletableFuture<Integer> d : deletes) {
                 await(d); // a failed delete means the rows were delivered but are still queued: resent, recognised
             }
@@ -137,6 +142,14 @@ final class BatchDelivery implements AutoCloseable {
             st.retryAtNanos = 0; // the failure episode ends: the next failure is logged again
         }
         return delivered;
+    }
+
+    /** Hands the accepted batches' deletes (rows and record, one transaction each) to the writer. */
+    private void submitDeletes(List<FrozenBatch> accepted, List<CompletableFuture<Integer>> deletes) {
+        for (FrozenBatch b : accepted) {
+            deletes.add(spool.delivered(b));
+        }
+        accepted.clear();
     }
 
     /**
@@ -172,12 +185,12 @@ final class BatchDelivery implements AutoCloseable {
      * Delivers one frozen batch, and the halves it may be split into, depth first in id order. Returns
      * true when every row left the queue, false when the table must wait (the rest stays frozen).
      */
-    private boolean deliverFrozen(TableState st, FrozenBatch batch, List<CompletableFuture<Integer>> deletes)
+    private boolean deliverFrozen(TableState st, FrozenBatch batch, List<FrozenBatch> accepted)
             throws InterruptedException {
         Deque<FrozenBatch> todo = new ArrayDeque<>();
         todo.push(batch);
         while (!todo.isEmpty()) {
-            Step step = attempt(st, todo.pop(), deletes);
+            Step step = attempt(st, todo.pop(), accepted);
             if (step instanceof Step.RetryLater) {
                 return false;
             }
@@ -191,7 +204,7 @@ final class BatchDelivery implements AutoCloseable {
     }
 
     /** One attempt: dedupe probe (for tables with keys), insert, and what the answer means for the spool. */
-    private Step attempt(TableState st, FrozenBatch batch, List<CompletableFuture<Integer>> deletes)
+    private Step attempt(TableState st, FrozenBatch batch, List<FrozenBatch> accepted)
             throws InterruptedException {
         List<String> keyColumns = dedupe.columnsOf(st.table);
         if (keyColumns != null) {
@@ -218,7 +231,8 @@ final class BatchDelivery implements AutoCloseable {
         long t1 = nanoTime.getAsLong();
         counters.insertSeconds.observe((t1 - t0) / 1e9);
         counters.batchRows.observe(rows.size());
-        deletes.add(spool.delivered(batch));
+        accepted.add(batch); // deleted by the caller, see deliver
+
         counters.deliveredRows.add(rows.size());
         counters.deliveredBatches.increment();
         st.deliveredRows.add(rows.size());
