@@ -139,7 +139,7 @@ public final class ClickHouseSink implements SingleServerSink {
         }
         ServerCapabilities caps = probeNeeded || capabilities == null ? probe() : capabilities;
         InsertSettings settings = insertSettings(caps, insertToken);
-        String target = quote(database) + "." + quote(table);
+        String target = Sql.identifier(database) + "." + Sql.identifier(table);
         try (InsertResponse ignored = client.insert(target, new JsonEachRowBody(payloads),
                 ClickHouseFormat.JSONEachRow, settings).get()) {
             reachable = true;
@@ -221,9 +221,5 @@ public final class ClickHouseSink implements SingleServerSink {
             }
         }
         return f;
-    }
-
-    private static String quote(String identifier) {
-        return Sql.identifier(identifier);
     }
 }

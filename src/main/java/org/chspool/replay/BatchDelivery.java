@@ -232,7 +232,6 @@ final class BatchDelivery implements AutoCloseable {
         counters.insertSeconds.observe((t1 - t0) / 1e9);
         counters.batchRows.observe(rows.size());
         accepted.add(batch); // deleted by the caller, see deliver
-
         counters.deliveredRows.add(rows.size());
         counters.deliveredBatches.increment();
         st.deliveredRows.add(rows.size());

@@ -1,7 +1,6 @@
 package org.chspool.replay;
 
 import java.util.List;
-import org.chspool.clickhouse.InsertFailure;
 import org.chspool.clickhouse.PooledServer;
 import org.chspool.clickhouse.PooledSink;
 import org.chspool.clickhouse.ServerCapabilities;

@@ -39,32 +39,22 @@ public final class SpoolReader implements AutoCloseable {
         if (instanceId == null) {
             throw new IllegalStateException("a status-only reader does not read frozen batches");
         }
-        boolean auto = conn.getAutoCommit();
-        conn.setAutoCommit(false);
-        try (PreparedStatement p = conn.prepareStatement("SELECT id, first_id, last_id, rows, checksum FROM batch"
-                + " WHERE tbl = ? AND first_id > ? ORDER BY first_id LIMIT 1")) {
-            p.setString(1, table.qualified());
-            p.setLong(2, afterId);
-            long id;
-            long first;
-            long last;
-            int rows;
-            long checksum;
-            try (ResultSet rs = p.executeQuery()) {
-                if (!rs.next()) {
-                    return java.util.Optional.empty();
+        return inSnapshot(() -> {
+            try (PreparedStatement p = conn.prepareStatement("SELECT id, first_id, last_id, rows, checksum FROM batch"
+                    + " WHERE tbl = ? AND first_id > ? ORDER BY first_id LIMIT 1")) {
+                p.setString(1, table.qualified());
+                p.setLong(2, afterId);
+                try (ResultSet rs = p.executeQuery()) {
+                    if (!rs.next()) {
+                        return java.util.Optional.empty();
+                    }
+                    long first = rs.getLong(2);
+                    long last = rs.getLong(3);
+                    return java.util.Optional.of(new FrozenBatch(rs.getLong(1), instanceId,
+                            rangeUnlocked(table, first, last), first, last, rs.getInt(4), rs.getLong(5)));
                 }
-                id = rs.getLong(1);
-                first = rs.getLong(2);
-                last = rs.getLong(3);
-                rows = rs.getInt(4);
-                checksum = rs.getLong(5);
             }
-            return java.util.Optional.of(new FrozenBatch(id, instanceId, rangeUnlocked(table, first, last), first, last, rows, checksum));
-        } finally {
-            conn.commit();
-            conn.setAutoCommit(auto);
-        }
+        });
     }
 
     /** Frozen batches per table (for status): how many are waiting to be resent or sent. */
