@@ -2,6 +2,7 @@
 # A/B benchmark (not a test): runs one benchmark of scripts/bench.sh from two checkouts in turn
 # (A B A B ...), so both see the same machine in the same hour, and prints each run's table.
 #   scripts/bench-ab.sh OLD_CHECKOUT ROUNDS drain|e2e [benchmark args...]
+# Environment such as BENCH_DRAIN_BATCHES=1000 (see DrainBenchmark) reaches both sides.
 # OLD_CHECKOUT is another working tree of this repository (e.g. `git worktree add /tmp/old <commit>`);
 # both are built first. Medians per configuration line are printed at the end, with new/old ratios.
 set -euo pipefail
@@ -31,8 +32,9 @@ def rows(side):
             if not v or not all(re.match(r"^[\d.]+$", x) for x in v):
                 continue
             v = [float(x) for x in v]
-            if what == "drain":      # max batch rows, senders, rows/s, seconds, every run...
+            if what == "drain":      # max batch rows, senders, rows/s, seconds, agent cpu s, every run...
                 table.setdefault(f"drain rows/s, batch {v[0]:.0f}", []).append(v[2])
+                table.setdefault(f"agent cpu s, batch {v[0]:.0f}", []).append(v[4])
             elif what == "e2e":      # put rows/s, delivered rows/s, max backlog, trail
                 table.setdefault("e2e put rows/s", []).append(v[0])
                 table.setdefault("e2e delivered rows/s", []).append(v[1])

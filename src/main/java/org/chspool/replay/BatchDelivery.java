@@ -11,7 +11,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.chspool.clickhouse.DeliveryGuarantee;
 import org.chspool.clickhouse.TableGuaranteeProbe;
@@ -61,6 +66,8 @@ final class BatchDelivery implements AutoCloseable {
     private final DedupeKeys dedupe;
     private final DedupeProbe probe;
     private final TableGuaranteeProbe guarantees;
+    /** Reads and freezes the next batch of a backlog while the sender thread sends the current one. */
+    private final ExecutorService prefetcher;
 
     BatchDelivery(Spool spool, PooledSink sink, ReplaySettings settings, Backoff backoff, LongSupplier nanoTime,
                   ReplayCounters counters, DedupeKeys dedupe) {
@@ -73,7 +80,15 @@ final class BatchDelivery implements AutoCloseable {
         this.dedupe = dedupe;
         this.probe = new DedupeProbe(sink);
         this.guarantees = new TableGuaranteeProbe(sink);
+        int n = PREFETCHERS.incrementAndGet();
+        this.prefetcher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "replay-prefetch-" + n);
+            t.setDaemon(true);
+            return t;
+        });
     }
+
+    private static final AtomicInteger PREFETCHERS = new AtomicInteger();
 
     /** The outcome of one attempt at one frozen batch. */
     sealed interface Step {
@@ -106,7 +121,7 @@ final class BatchDelivery implements AutoCloseable {
             while (true) {
                 CompletableFuture<Optional<FrozenBatch>> pending = next;
                 next = null;
-                Optional<FrozenBatch> current = await(pending);
+                Optional<FrozenBatch> current = awaitRead(pending);
                 if (current.isEmpty()) {
                     break;
                 }
@@ -114,8 +129,9 @@ final class BatchDelivery implements AutoCloseable {
                 SpoolBatch rows = batch.rows();
                 boolean full = rows.size() >= settings.batchMaxRows() || rows.bytes() >= settings.batchMaxBytes();
                 if (full && nanoTime.getAsLong() - deadline < 0) {
-                    // A backlog: freeze the next batch while this one is sent, so its commit overlaps the insert.
-                    next = nextBatch(st, batch.lastId());
+                    // A backlog: read and freeze the next batch on the prefetch thread while this one is sent,
+                    // so the read and the freeze's commit overlap the insert.
+                    next = prefetch(st, batch.lastId());
                 }
                 // The deletes of what was accepted so far go to the writer after that freeze, so the small
                 // freeze never waits behind a large delete (which then runs while this batch is sent).
@@ -130,7 +146,7 @@ final class BatchDelivery implements AutoCloseable {
             }
         } finally {
             if (next != null) {
-                await(next); // a batch frozen ahead and not sent stays frozen: it goes first next time
+                awaitRead(next); // a batch frozen ahead and not sent stays frozen: it goes first next time
             }
             submitDeletes(accepted, deletes);
             for (CompletableFuture<Integer> d : deletes) {
@@ -142,6 +158,26 @@ final class BatchDelivery implements AutoCloseable {
             st.retryAtNanos = 0; // the failure episode ends: the next failure is logged again
         }
         return delivered;
+    }
+
+    /**
+     * {@link #nextBatch} on the prefetch thread. A read that fails completes the future exceptionally, and
+     * {@link #await} turns that into the same failure the caller would have had reading it itself.
+     */
+    private CompletableFuture<Optional<FrozenBatch>> prefetch(TableState st, long cursor) {
+        CompletableFuture<CompletableFuture<Optional<FrozenBatch>>> read = new CompletableFuture<>();
+        try {
+            prefetcher.execute(() -> {
+                try {
+                    read.complete(nextBatch(st, cursor));
+                } catch (Throwable t) {
+                    read.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            read.completeExceptionally(closed);
+        }
+        return read.thenCompose(f -> f);
     }
 
     /** Hands the accepted batches' deletes (rows and record, one transaction each) to the writer. */
@@ -416,6 +452,24 @@ final class BatchDelivery implements AutoCloseable {
         }
     }
 
+    /** {@link #await} for a batch read, maybe on the prefetch thread: its read failure is thrown as is. */
+    private static Optional<FrozenBatch> awaitRead(CompletableFuture<Optional<FrozenBatch>> f)
+            throws SQLException, InterruptedException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause() instanceof CompletionException ce && ce.getCause() != null
+                    ? ce.getCause() : e.getCause();
+            if (c instanceof SQLException sql) {
+                throw sql;
+            }
+            if (c instanceof RuntimeException rt) {
+                throw rt;
+            }
+            throw new SpoolWriteFailed(c);
+        }
+    }
+
     /** The spool could not apply a delivery outcome; the rows stay queued and the table is retried. */
     static final class SpoolWriteFailed extends RuntimeException {
         SpoolWriteFailed(Throwable cause) {
@@ -425,6 +479,7 @@ final class BatchDelivery implements AutoCloseable {
 
     @Override
     public void close() {
+        prefetcher.shutdownNow();
         sink.close();
     }
 }

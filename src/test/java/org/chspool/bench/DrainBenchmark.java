@@ -24,23 +24,32 @@ public final class DrainBenchmark {
         try (BenchClickHouse ch = new BenchClickHouse()) {
             System.out.printf(Locale.ROOT, "drain, %d rows of ~%d bytes to %s, median of %d runs %s%n", rows,
                     BenchRows.row(123456).length, ch.endpoint, runs, extraSettings());
-            System.out.printf(Locale.ROOT, "%-15s %-8s %12s %10s   %s%n", "max batch rows", "senders", "rows/s", "seconds",
-                    "every run (rows/s)");
-            for (String[] cfg : new String[][] {{"1000", "2"}, {"20000", "2"}, {"50000", "2"}}) {
+            System.out.printf(Locale.ROOT, "%-15s %-8s %12s %10s %12s   %s%n", "max batch rows", "senders", "rows/s", "seconds",
+                    "agent cpu s", "every run (rows/s)");
+            for (String[] cfg : configurations()) {
                 List<Double> secs = new ArrayList<>();
+                List<Double> cpus = new ArrayList<>();
                 for (int r = 0; r < runs; r++) {
-                    secs.add(run(ch, rows, cfg[0], cfg[1]));
+                    double[] secsAndCpu = run(ch, rows, cfg[0], cfg[1]);
+                    secs.add(secsAndCpu[0]);
+                    cpus.add(secsAndCpu[1]);
                 }
+                cpus.sort(Double::compare);
                 StringBuilder each = new StringBuilder();
                 secs.forEach(x -> each.append(String.format(Locale.ROOT, " %.0f", rows / x)));
                 secs.sort(Double::compare);
                 double m = secs.get(secs.size() / 2);
-                System.out.printf(Locale.ROOT, "%-15s %-8s %12.0f %10.2f  %s%n", cfg[0], cfg[1], rows / m, m, each);
+                System.out.printf(Locale.ROOT, "%-15s %-8s %12.0f %10.2f %12.2f  %s%n", cfg[0], cfg[1], rows / m, m,
+                        cpus.get(cpus.size() / 2), each);
             }
         }
     }
 
-    static double run(BenchClickHouse ch, int rows, String maxBatch, String senders) throws Exception {
+    /**
+     * One drain: its seconds, and the CPU seconds this JVM (the agent; the benchmark only polls) used
+     * meanwhile, a figure the other load on a shared machine disturbs far less than the wall time.
+     */
+    static double[] run(BenchClickHouse ch, int rows, String maxBatch, String senders) throws Exception {
         String db = ch.freshDatabase();
         Path dir = Files.createTempDirectory("chspool-drain");
         try {
@@ -51,17 +60,20 @@ public final class DrainBenchmark {
             kv.addAll(extraSettings());
             AgentConfig cfg = TestConfigs.forDir(dir, kv.toArray(String[]::new));
             fill(cfg, db, rows);
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             try (SpoolAgent agent = SpoolAgent.start(cfg)) {
                 while (agent.spool().queuedRows() > 0) {
                     Thread.sleep(5);
                 }
                 double secs = (System.nanoTime() - t0) / 1e9;
+                double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
                 long count = ch.endpoint.count(db + ".bench");
                 if (count != rows) {
                     throw new IllegalStateException("ClickHouse holds " + count + " rows, expected " + rows);
                 }
-                return secs;
+                return new double[] {secs, cpu};
             }
         } finally {
             ch.endpoint.exec("DROP DATABASE " + db);
@@ -69,6 +81,17 @@ public final class DrainBenchmark {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** The batch sizes to run: $BENCH_DRAIN_BATCHES (e.g. {@code 1000,50000}), else 1,000, 20,000 and 50,000; 2 senders. */
+    static String[][] configurations() {
+        String env = System.getenv("BENCH_DRAIN_BATCHES");
+        String[] sizes = env == null || env.isBlank() ? new String[] {"1000", "20000", "50000"} : env.trim().split(",");
+        String[][] out = new String[sizes.length][];
+        for (int i = 0; i < sizes.length; i++) {
+            out[i] = new String[] {sizes[i].trim(), "2"};
+        }
+        return out;
     }
 
     /** Further settings from $BENCH_SETTINGS, e.g. {@code CH_COMPRESS=false CH_SYNC=FULL}. */
