@@ -472,7 +472,7 @@ final class GroupCommitWriter {
                 }
             }
             if (current != m.after()) {
-                r.conflict = new Rejection(RejectReason.BAD_REQUEST, "import progress of table '" + m.sourceTable()
+                r.conflict = new Rejection(RejectReason.BAD_REQUEST, ImportMark.CONFLICT + " table '" + m.sourceTable()
                         + "' of " + m.source() + " is at id " + current + ", not " + m.after()
                         + " as this request assumes (another import of the same file ran); nothing of it was spooled");
                 return false;

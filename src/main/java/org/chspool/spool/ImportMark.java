@@ -15,6 +15,8 @@ package org.chspool.spool;
  */
 public record ImportMark(String source, String sourceTable, long after, long last) {
     public static final int MAX_CHARS = 1024;
+    /** How the refusal of a request whose {@link #after} is stale begins (its code is {@code bad_request}). */
+    public static final String CONFLICT = "import progress moved:";
 
     public ImportMark {
         if (source == null || source.isEmpty() || source.length() > MAX_CHARS) {
