@@ -16,15 +16,16 @@ _MAX_LINE = 1 << 20  # an answer is a few hundred bytes; anything longer is not 
 
 
 class _Connection:
-    """One socket. Requests are written in the order callers take ``_lock`` and their futures queued in
-    that order under it; the reader thread completes the oldest waiting future with each answer line.
-    When anything goes wrong the connection is marked broken, closed, and every waiting future fails with
-    ``connection`` (not acknowledged). Threading: ``send`` from any thread; futures complete on the
-    reader thread (``chspool-reader``)."""
+    """One socket. Requests are written in the order callers take ``_write_lock`` and their futures queued
+    in that order under it; the reader thread completes the oldest waiting future with each answer line
+    without that lock, so a sender blocked on a full socket (the agent pushing back until its answers are
+    read) never keeps the answers from being read. When anything goes wrong the connection is marked
+    broken, closed, and every waiting future fails with ``connection`` (not acknowledged).
+    Threading: ``send`` from any thread; futures complete on the reader thread (``chspool-reader``)."""
 
     def __init__(self, sock: socket.socket, name: str) -> None:
         self._sock = sock
-        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._waiting: "collections.deque[Future]" = collections.deque()
         self._broken: Optional[SpoolError] = None
         self._reader = threading.Thread(target=self._read_loop, name=f"chspool-reader {name}", daemon=True)
@@ -37,7 +38,7 @@ class _Connection:
     def send(self, line: bytes) -> Future:
         """Writes one request line; the future completes with the answer's ``n`` or a SpoolError. Never raises."""
         f: Future = Future()
-        with self._lock:
+        with self._write_lock:
             if self._broken is not None:
                 f.set_exception(self._broken)
                 return f
@@ -85,8 +86,10 @@ class _Connection:
         if not isinstance(resp, dict):
             raise SpoolError(PROTOCOL, f"answer is not a JSON object: {line[:200]!r}")
         err = from_response(resp)
-        with self._lock:
-            f = self._waiting.popleft() if self._waiting else None
+        try:
+            f = self._waiting.popleft()  # deque operations are atomic; senders append under _write_lock
+        except IndexError:
+            f = None
         if f is None:
             # The agent speaks first only to refuse the connection (busy: too many connections;
             # shutting_down): later sends on it get that refusal.
@@ -95,20 +98,21 @@ class _Connection:
         _complete(f, err, resp.get("n", 0))
 
     def fail(self, error: SpoolError) -> None:
-        """Marks the connection broken and fails every waiting request with ``error``. Any thread; idempotent."""
-        with self._lock:
-            if self._broken is None:
-                self._broken = error
-            waiting = list(self._waiting)
-            self._waiting.clear()
+        """Marks the connection broken and fails every waiting request with ``error``. Any thread (not one
+        holding ``_write_lock``); idempotent."""
+        if self._broken is None:
+            self._broken = error
         try:
-            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the reader and a blocked sender
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the reader and a sender blocked on a full socket
         except OSError:
             pass
         try:
             self._sock.close()
         except OSError:
             pass
+        with self._write_lock:  # no sender is between its broken check and its append now
+            waiting = list(self._waiting)
+            self._waiting.clear()
         for f in waiting:
             _complete(f, error, 0)
 

@@ -59,6 +59,15 @@ class PipeliningTest(unittest.TestCase):
         self.assertEqual("100000\t100000", self.ch.query(f"SELECT count(), uniqExact(id) FROM {table}").strip())
         self.assertEqual(list(range(100_000)), sorted(self.ch.ids(table)))
 
+    def test_a_burst_of_async_puts_larger_than_the_socket_buffers_is_answered_in_full(self):
+        # 40,000 answers do not fit in the kernel's socket buffers: the agent stops reading until they are
+        # read, so the sender blocks on a full socket while the reader must keep matching answers.
+        agent = Agent(self, CH_URL="http://127.0.0.1:1", CH_ADMISSION_QUEUE_ROWS="1000000",
+                      CH_PUT_TIMEOUT_MS="10000").start()
+        with chspool.SpoolClient(socket_path=agent.socket, timeout_s=20) as c:
+            futures = [c.put_async("t", {"i": i}) for i in range(40_000)]
+            self.assertEqual(40_000, sum(f.result(timeout=60) for f in futures))
+
     def test_put_many_is_all_or_nothing_and_returns_its_count(self):
         table = self.ch.table("py_put_many")
         agent = Agent(self).start()
