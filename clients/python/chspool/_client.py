@@ -238,7 +238,13 @@ class SpoolClient:
                                       " the request may still be committed") from None
 
     def _connection(self, deadline: float) -> _Connection:
-        with self._lock:
+        conn = self._conn
+        if conn is not None and not conn.broken and not self._closed:
+            return conn
+        # Another thread may be connecting: wait for it no longer than this call's own deadline.
+        if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise SpoolError(TIMEOUT, f"no connection to {self.target} within the timeout (another call is connecting)")
+        try:
             if self._closed:
                 raise SpoolError(CONNECTION, "the client is closed")
             if self._conn is not None and not self._conn.broken:
@@ -246,6 +252,8 @@ class SpoolClient:
             conn = self._open(deadline)
             self._conn = conn
             return conn
+        finally:
+            self._lock.release()
 
     def _open(self, deadline: float) -> _Connection:
         t = self._target

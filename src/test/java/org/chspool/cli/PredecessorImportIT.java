@@ -137,6 +137,21 @@ class PredecessorImportIT {
     }
 
     @Test
+    void aFileStillHeldOpenIsImportedWithForce(ClickHouseEndpoint ch) throws Exception {
+        String db = "imp_force";
+        createTable(ch, db);
+        JsonNode old = oldWriter(db, 500);
+        try (RunningAgent agent = RunningAgent.start(ch, tmp.resolve("agent"), db, Duration.ofSeconds(60))) {
+            CliRun forced = CliRun.of("import-writer", old.get("file").asText(), "--spool-dir",
+                    tmp.resolve("agent").toString(), "--force");
+            assertEquals(ExitCodes.OK, forced.exitCode(), forced.toString());
+            assertTrue(forced.out().contains("imported 500, already imported 0, bad 0"), forced.toString());
+            assertTrue(writer.isAlive(), "the old writer still runs");
+            assertExactlyOnce(ch, db, 500);
+        }
+    }
+
+    @Test
     void anImportKilledHalfwayThroughA200000RowFileContinuesWhereItsCommittedRowsEnd(ClickHouseEndpoint ch) throws Exception {
         String db = "imp_big";
         createTable(ch, db);
