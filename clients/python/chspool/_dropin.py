@@ -17,7 +17,7 @@ import time
 from typing import Any, Callable, Dict, Optional
 
 from ._client import SpoolClient
-from ._errors import SpoolError
+from ._errors import CONNECTION, SpoolError
 
 log = logging.getLogger("chspool")
 
@@ -103,9 +103,24 @@ def _client(namespace: str) -> SpoolClient:
     with _clients_lock:
         c = _clients.get(namespace)
         if c is None:
-            c = SpoolClient(namespace=namespace, timeout_s=timeout_s())
+            try:
+                c = SpoolClient(namespace=namespace, timeout_s=timeout_s())
+            except ValueError as e:  # the namespace's settings name no socket and no TCP listener
+                raise SpoolError(CONNECTION, str(e)) from None
             _clients[namespace] = c
         return c
+
+
+def _forget(namespace: str, client: SpoolClient) -> None:
+    """Drops a client that could not connect, so the next call finds the agent again (it may have moved
+    to /run/chspool/NAME/put.sock since, or its env file changed)."""
+    with _clients_lock:
+        if _clients.get(namespace) is client:
+            del _clients[namespace]
+        else:
+            client = None
+    if client is not None:
+        client.close()
 
 
 def _is_strict(strict: Optional[bool]) -> bool:
@@ -127,6 +142,8 @@ def put_to(namespace: str, table: str, row: Any, strict: Optional[bool] = None) 
                 if e.code == "busy" and left > 0:
                     time.sleep(min(left, max(e.retry_after_ms, 1) / 1000.0))
                     continue
+                if e.code == CONNECTION and e.message.startswith("cannot connect"):
+                    _forget(namespace, client)
                 raise
     except SpoolError as e:
         _refused(namespace, table, e.code, e.message)

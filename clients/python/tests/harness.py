@@ -118,6 +118,23 @@ class Agent:
     def signal(self, sig: int) -> None:
         self.proc.send_signal(sig)
 
+    def pause(self) -> None:
+        """SIGSTOP, returning once every thread of the agent is stopped (the signal is asynchronous)."""
+        self.proc.send_signal(signal.SIGSTOP)
+        deadline = time.monotonic() + 10
+        task_dir = Path(f"/proc/{self.proc.pid}/task")
+        while time.monotonic() < deadline:
+            states = []
+            for task in task_dir.iterdir():
+                try:
+                    states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+                except (OSError, IndexError):
+                    pass
+            if states and all(st in ("T", "t") for st in states):
+                return
+            time.sleep(0.005)
+        raise AssertionError("the agent did not stop within 10 s of SIGSTOP")
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGCONT)

@@ -23,7 +23,9 @@ class PipeliningTest(unittest.TestCase):
 
     def test_8_threads_on_one_connection_deliver_100000_rows_exactly(self):
         table = self.ch.table("py_pipelined")
-        agent = Agent(self).start()
+        # A generous put timeout: on a loaded machine the writer may take longer than the default 100 ms to
+        # claim a request, which is answered busy (BusyTest covers that); here every put must be acknowledged.
+        agent = Agent(self, CH_PUT_TIMEOUT_MS="10000").start()
         per_thread = 12_500
         errors = []
         with chspool.SpoolClient(socket_path=agent.socket, timeout_s=30) as c:
@@ -89,7 +91,7 @@ class AgentRestartTest(unittest.TestCase):
 
     def test_a_kill_9_mid_stream_fails_only_unacknowledged_puts_and_the_client_reconnects(self):
         table = self.ch.table("py_restart")
-        agent = Agent(self).start()
+        agent = Agent(self, CH_PUT_TIMEOUT_MS="10000").start()  # no busy on a loaded machine: only the kill fails puts
         acked, codes, stop = set(), {}, threading.Event()
         lock = threading.Lock()
         acked_after_restart = threading.Semaphore(0)
@@ -238,14 +240,16 @@ class BusyTest(unittest.TestCase):
 class DropInTest(unittest.TestCase):
     """ch_put through the namespace layout (an env file naming the agent's socket)."""
 
+    TIMEOUT_S = 2.0
+
     def setUp(self):
         require_agent_env(self)
         self.ch = ClickHouse()
-        self.agent = Agent(self).start()
+        self.agent = Agent(self, CH_PUT_TIMEOUT_MS="1000").start()
         self.etc = self.agent.dir / "etc"
         self.etc.mkdir()
         (self.etc / "dolphin.env").write_text(f"CH_SOCKET={self.agent.socket}\n")
-        for p in (mock.patch.object(_discovery, "ETC", self.etc), mock.patch.dict(os.environ, {"CHSPOOL_TIMEOUT_S": "1.0"})):
+        for p in (mock.patch.object(_discovery, "ETC", self.etc), mock.patch.dict(os.environ, {"CHSPOOL_TIMEOUT_S": str(self.TIMEOUT_S)})):
             p.start()
             self.addCleanup(p.stop)
         os.environ.pop("CHSPOOL_STRICT", None)
@@ -262,11 +266,11 @@ class DropInTest(unittest.TestCase):
 
     def test_ch_put_to_a_stopped_agent_returns_false_within_the_timeout(self):
         self.assertTrue(chspool.ch_put("t", {"a": 1}))  # connected
-        self.agent.signal(signal.SIGSTOP)
+        self.agent.pause()
         try:
             t0 = time.monotonic()
             self.assertFalse(chspool.ch_put("t", {"a": 2}))
-            self.assertLess(time.monotonic() - t0, 1.0 + 0.3)
+            self.assertLess(time.monotonic() - t0, self.TIMEOUT_S + 0.3)
         finally:
             self.agent.signal(signal.SIGCONT)
         self.assertEqual({"timeout": 1}, chspool.stats()["refused"])
@@ -276,10 +280,16 @@ class DropInTest(unittest.TestCase):
         self.agent.kill9()
         t0 = time.monotonic()
         self.assertFalse(chspool.ch_put("t", {"a": 2}))
-        self.assertLess(time.monotonic() - t0, 1.0 + 0.3)
+        self.assertLess(time.monotonic() - t0, self.TIMEOUT_S + 0.3)
         self.agent.start()
         self.assertTrue(chspool.ch_put("t", {"a": 3}))
         self.assertEqual(2, chspool.stats()["committed"])
+
+    def test_after_a_failed_connect_the_next_call_finds_the_agent_again(self):
+        (self.etc / "dolphin.env").write_text(f"CH_SOCKET={self.agent.dir / 'not-yet.sock'}\n")
+        self.assertFalse(chspool.ch_put("t", {"a": 1}))
+        (self.etc / "dolphin.env").write_text(f"CH_SOCKET={self.agent.socket}\n")  # e.g. the unit's /run path
+        self.assertTrue(chspool.ch_put("t", {"a": 2}))
 
     def test_a_refusal_other_than_busy_is_not_retried(self):
         self.assertFalse(chspool.ch_put("bad table", {"a": 1}))

@@ -173,6 +173,11 @@ class DropInWithTheAgentDownTest(unittest.TestCase):
         with self.assertRaises(TypeError):
             chspool.ch_put_green("events", {"ts": datetime.datetime.now()}, strict=True)
 
+    def test_a_namespace_without_socket_or_listener_is_a_connection_refusal(self):
+        (self.root / "dolphin_violet.env").write_text("CH_SOCKET=none\n")
+        self.assertFalse(chspool.ch_put_violet("events", {"id": 1}))
+        self.assertEqual({"connection": 1}, chspool.stats()["refused"])
+
     def test_every_predecessor_function_exists_and_names_a_namespace(self):
         for name in ("ch_put", "ch_put_green", "ch_put_prodgreen", "ch_put_pink", "ch_put_violet", "ch_put_pink_v7"):
             self.assertTrue(callable(getattr(chspool, name)), name)

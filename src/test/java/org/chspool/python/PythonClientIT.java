@@ -34,7 +34,7 @@ class PythonClientIT {
         assertTrue(r.output().contains("\nOK"), r.output());
         assertFalse(r.output().contains("skipped"), "no Python test may be skipped here:\n" + r.output());
         Matcher ran = Pattern.compile("Ran (\\d+) tests").matcher(r.output());
-        assertTrue(ran.find() && Integer.parseInt(ran.group(1)) >= 32, r.output());
+        assertTrue(ran.find() && Integer.parseInt(ran.group(1)) >= 34, r.output());
         assertEquals("100000\t100000", ch.query("SELECT count(), uniqExact(id) FROM " + db + ".py_pipelined").strip());
     }
 
