@@ -106,13 +106,9 @@ final class ImportWriterCommand implements Callable<Integer> {
             if (bar != null) {
                 bar.finish(done[0], done[1]);
             }
-        } catch (java.io.IOException e) {
-            if (e instanceof java.nio.file.NoSuchFileException || e.getCause() instanceof java.sql.SQLException
-                    || e.getMessage() != null && e.getMessage().contains("not a spool file")) {
-                out.println(file.path() + ": refused: " + e.getMessage());
-                return false;
-            }
-            throw e;
+        } catch (PredecessorFile.NotImportable e) {
+            out.println(file.path() + ": refused: " + e.getMessage());
+            return false;
         }
         report(file, db, up, out);
         boolean complete = up.total(t -> t.bad + t.refused + t.notSent) == 0 && up.stopReason() == null;

@@ -3,7 +3,6 @@ package org.chspool.cli;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -31,6 +30,13 @@ final class PredecessorFile {
     /** Receives rows in id order; may stop the scan by throwing. */
     interface RowSink {
         void accept(Row row) throws IOException, InterruptedException;
+    }
+
+    /** The file cannot be imported: missing, unreadable, or not the old writer's spool. */
+    static final class NotImportable extends IOException {
+        NotImportable(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     private final Path path;
@@ -114,24 +120,25 @@ final class PredecessorFile {
         }
     }
 
-    /** Opens the file read-only; a missing file or one without the old writer's queue table is an IOException. */
-    Connection open() throws IOException {
+    /** Opens the file read-only; a missing or unreadable file, or one without the old writer's queue, is {@link NotImportable}. */
+    Connection open() throws NotImportable {
         if (!Files.isRegularFile(path)) {
-            throw new NoSuchFileException(path.toString(), null, "no such file");
+            throw new NotImportable("no such file", null);
         }
         try {
             Connection c = SqliteConnections.readOnly(path, 5_000);
             try (Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'queue'")) {
+                 ResultSet rs = s.executeQuery("SELECT count(*) FROM pragma_table_info('queue')"
+                         + " WHERE name IN ('id', 'table_name', 'payload', 'created_ts_us')")) {
                 rs.next();
-                if (rs.getInt(1) == 0) {
+                if (rs.getInt(1) != 4) {
                     c.close();
-                    throw new IOException(path + " is not a spool file of the in-process writer (no table queue)");
+                    throw new NotImportable("not a spool file of the in-process writer (no table queue(id, table_name, payload, created_ts_us))", null);
                 }
             }
             return c;
         } catch (SQLException e) {
-            throw new IOException("cannot read " + path + ": " + e.getMessage(), e);
+            throw new NotImportable("cannot read it: " + e.getMessage(), e);
         }
     }
 

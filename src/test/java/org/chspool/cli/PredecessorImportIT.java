@@ -100,6 +100,11 @@ class PredecessorImportIT {
             CliRun held = CliRun.of("import-writer", file.toString(), "--spool-dir", spoolDir);
             assertEquals(ExitCodes.INCOMPLETE, held.exitCode(), held.toString());
             assertTrue(held.out().contains("refused: open by process " + writer.pid()), held.toString());
+            CliRun missing = CliRun.of("import-writer", tmp.resolve("nothing/writer.sqlite3").toString(), "--spool-dir", spoolDir);
+            assertEquals(ExitCodes.INCOMPLETE, missing.exitCode(), missing.toString());
+            assertTrue(missing.out().contains("writer.sqlite3: refused: no such file"), missing.toString());
+            CliRun notOld = CliRun.of("import-writer", agent.config.spoolFile().toString(), "--spool-dir", spoolDir, "--database", db);
+            assertTrue(notOld.out().contains("refused: not a spool file of the in-process writer"), notOld.toString());
 
             killOldWriter();
             assertTrue(Files.size(Path.of(file + "-wal")) > 0, "the rows are in the WAL");
