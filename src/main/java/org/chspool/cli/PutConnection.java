@@ -15,6 +15,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.chspool.spool.ImportMark;
 
 /**
  * A protocol v1 connection to the agent's put listener (its Unix socket if present, else TCP): one
@@ -98,19 +101,67 @@ final class PutConnection implements AutoCloseable {
 
     /** Sends rows (each a JSON object's text, without newlines) to {@code table} and waits for the answer. */
     Reply send(String table, List<String> rows) throws IOException {
-        StringBuilder sb = new StringBuilder(64 + rows.stream().mapToInt(String::length).sum() + rows.size());
-        sb.append("{\"table\":\"").append(JsonStringEncoder.getInstance().quoteAsString(table)).append("\",\"rows\":[");
+        return reply(exchange(putLine(table, rows, null, null)));
+    }
+
+    /**
+     * Sends rows imported from a predecessor file: each with its created time, and the import progress
+     * {@code mark} the agent commits with them (refused with {@code bad_request} and nothing written when
+     * the progress moved meanwhile).
+     */
+    Reply sendImported(String table, List<String> rows, long[] createdUs, ImportMark mark) throws IOException {
+        return reply(exchange(putLine(table, rows, createdUs, mark)));
+    }
+
+    /** How far imports of the predecessor file {@code source} got, per table, as the agent committed it. */
+    Map<String, Long> importProgress(String source) throws IOException {
+        JsonNode r = exchange("{\"import_progress\":\"" + quote(source) + "\"}\n");
+        if (!r.path("ok").asBoolean(false)) {
+            throw new IOException("the agent at " + where + " cannot report import progress: " + r.path("error").asText("?")
+                    + ": " + r.path("message").asText("") + " (an agent older than this spoolctl?)");
+        }
+        Map<String, Long> out = new TreeMap<>();
+        r.path("progress").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asLong()));
+        return out;
+    }
+
+    private static String putLine(String table, List<String> rows, long[] createdUs, ImportMark mark) {
+        StringBuilder sb = new StringBuilder(96 + rows.stream().mapToInt(String::length).sum() + rows.size() * 18);
+        sb.append("{\"table\":\"").append(quote(table)).append("\",\"rows\":[");
         for (int i = 0; i < rows.size(); i++) {
             sb.append(i == 0 ? "" : ",").append(rows.get(i));
         }
-        sb.append("]}\n");
-        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        sb.append(']');
+        if (createdUs != null) {
+            sb.append(",\"created_us\":[");
+            for (int i = 0; i < createdUs.length; i++) {
+                sb.append(i == 0 ? "" : ",").append(createdUs[i]);
+            }
+            sb.append(']');
+        }
+        if (mark != null) {
+            sb.append(",\"import\":{\"source\":\"").append(quote(mark.source())).append("\",\"table\":\"")
+                    .append(quote(mark.sourceTable())).append("\",\"after\":").append(mark.after())
+                    .append(",\"last\":").append(mark.last()).append('}');
+        }
+        return sb.append("}\n").toString();
+    }
+
+    private static String quote(String s) {
+        return new String(JsonStringEncoder.getInstance().quoteAsString(s));
+    }
+
+    private JsonNode exchange(String line) throws IOException {
+        out.write(line.getBytes(StandardCharsets.UTF_8));
         out.flush();
-        String line = in.readLine();
-        if (line == null) {
+        String answer = in.readLine();
+        if (answer == null) {
             throw new IOException("the agent closed the connection");
         }
-        JsonNode r = StatusCommand.JSON.readTree(line);
+        return StatusCommand.JSON.readTree(answer);
+    }
+
+    private static Reply reply(JsonNode r) {
         return new Reply(r.path("ok").asBoolean(false), r.path("n").asLong(0), r.path("error").asText(null),
                 r.path("message").asText(""), r.path("retry_after_ms").asLong(0));
     }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.HELP_OK, ExitCodes.HELP_DEGRADED,
                 ExitCodes.HELP_DOWN, ExitCodes.HELP_UNREACHABLE, ExitCodes.HELP_USAGE},
         subcommands = {StatusCommand.class, PutCommand.class, FlushCommand.class, MaintainCommand.class,
-                QuarantineCommand.class, RecoverCommand.class,
+                QuarantineCommand.class, RecoverCommand.class, ImportWriterCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Target an agent with --namespace NAME (systemd layout), --spool-dir DIR or --admin URL.", "",
                 "Examples:",
@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 "  spoolctl flush --wait --timeout 120 --namespace prod",
                 "  spoolctl maintain --spool-dir ./spool",
                 "  spoolctl quarantine list --namespace prod",
+                "  spoolctl import-writer /mnt/ch_spool/dolphin/writer.sqlite3 --namespace dolphin",
                 "  source <(spoolctl completion)"})
 public final class SpoolCtl implements Runnable {
     @CommandLine.Spec

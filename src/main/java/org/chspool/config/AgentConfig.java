@@ -91,6 +91,10 @@ public final class AgentConfig {
         }
         allowedDatabases = parseAllowed(p, database);
         spoolDir = Path.of(p.string(Setting.SPOOL_DIR).isEmpty() ? "." : p.string(Setting.SPOOL_DIR));
+        Path predecessorFile = PredecessorSpoolDir.find(spoolDir);
+        if (predecessorFile != null) {
+            p.problem(Setting.SPOOL_DIR, PredecessorSpoolDir.problem(predecessorFile));
+        }
         sync = parseSync(p);
         spoolMaxBytes = p.bytesIn(Setting.SPOOL_MAX_BYTES, 1 << 20, Long.MAX_VALUE);
         quarantineMaxBytes = p.string(Setting.QUARANTINE_MAX_BYTES).isEmpty() ? spoolMaxBytes / 4
@@ -108,7 +112,12 @@ public final class AgentConfig {
         }
         batchMaxBytes = p.bytesIn(Setting.BATCH_MAX_BYTES, 1024, 1L << 30);
         flushInterval = Duration.ofMillis(Math.round(p.doubleIn(Setting.FLUSH_INTERVAL_S, 0, 3600) * 1000));
-        maintenanceInterval = Duration.ofSeconds(p.longIn(Setting.MAINTENANCE_INTERVAL_S, 1, 7 * 86400));
+        double maintenanceS = p.doubleIn(Setting.MAINTENANCE_INTERVAL_S, 0, 7 * 86400);
+        if (maintenanceS < 1) {
+            p.problem(Setting.MAINTENANCE_INTERVAL_S, "below 1 s; the in-process writer ran its maintenance on every"
+                    + " flush loop with 0, the agent checks WAL size and free pages at most this often: give 1 or more");
+        }
+        maintenanceInterval = Duration.ofMillis(Math.round(Math.max(1, maintenanceS) * 1000));
         walTruncateBytes = p.bytesIn(Setting.WAL_TRUNCATE_BYTES, 0, Long.MAX_VALUE);
         vacuumMinBytes = p.bytesIn(Setting.VACUUM_MIN_BYTES, 0, Long.MAX_VALUE);
         vacuumMinFreeRatio = p.doubleIn(Setting.VACUUM_MIN_FREE_RATIO, 1.0, 100.0);

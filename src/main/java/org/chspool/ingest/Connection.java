@@ -266,7 +266,13 @@ final class Connection implements IoLoop.Handler {
             Slot slot = new Slot(this, put.id(), put.bytes());
             pending.add(slot);
             inFlightBytes += put.bytes();
-            ctx.spool().appendAll(put.table(), put.rows()).whenComplete(slot::complete);
+            ctx.spool().appendAll(put.table(), put.rows(), put.createdUs(), put.mark()).whenComplete(slot::complete);
+        } else if (r instanceof Request.ImportProgress q) {
+            Slot slot = new Slot(this, q.id(), 0);
+            pending.add(slot);
+            ctx.spool().importProgress(q.source()).whenComplete((progress, e) -> slot.completeWith(e == null
+                    ? LineProtocol.progress(progress, q.id())
+                    : LineProtocol.error(ErrorCode.IO_ERROR, "cannot read the import progress: " + e.getMessage(), 0, q.id())));
         } else if (r instanceof Request.Ping ping) {
             respond(LineProtocol.pong(ping.id()));
         } else if (r instanceof Request.Auth auth) {
@@ -307,7 +313,7 @@ final class Connection implements IoLoop.Handler {
                 if (!s.done) {
                     break;
                 }
-                r = s.response = format(s);
+                r = s.response = s.ready != null ? s.ready : format(s);
             }
             if (r.length > out.remaining()) {
                 break;
@@ -377,12 +383,21 @@ final class Connection implements IoLoop.Handler {
         byte[] response;   // loop thread only
         int rows;
         Throwable error;
+        /** A complete answer made off the loop thread (import progress), or null. */
+        byte[] ready;
         volatile boolean done;
 
         Slot(Connection owner, byte[] id, long bytes) {
             this.owner = owner;
             this.id = id;
             this.bytes = bytes;
+        }
+
+        /** Spool writer thread: publish a finished answer and wake the loop. */
+        void completeWith(byte[] answer) {
+            ready = answer;
+            done = true;
+            owner.signal();
         }
 
         /** Spool writer thread: publish and wake the loop; nothing else. */

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.chspool.config.AgentConfig;
+import org.chspool.spool.ImportMark;
 import org.chspool.spool.Rejection;
 import org.chspool.spool.RowJson;
 import org.chspool.spool.TableName;
@@ -115,6 +116,18 @@ final class LineProtocol {
                     f.auth = p.getText();
                 }
             }
+            case "created_us" -> createdUs(p, f);
+            case "import" -> importMark(p, f);
+            case "import_progress" -> {
+                if (p.currentToken() != JsonToken.VALUE_STRING || p.getText().isEmpty()
+                        || p.getText().length() > ImportMark.MAX_CHARS) {
+                    f.error(ErrorCode.BAD_REQUEST, "\"import_progress\" must be a file identity string of 1 to "
+                            + ImportMark.MAX_CHARS + " characters");
+                    p.skipChildren();
+                } else {
+                    f.importProgress = p.getText();
+                }
+            }
             case "protocol" -> {
                 if (p.currentToken() != JsonToken.VALUE_NUMBER_INT || !"1".equals(p.getText())) {
                     f.error(ErrorCode.BAD_REQUEST, "unsupported protocol version " + shorten(p.getText())
@@ -166,6 +179,63 @@ final class LineProtocol {
         }
     }
 
+    /** {@code "created_us":[t1,t2,…]}: each row's created time in microseconds (an import keeps the old ones). */
+    private static void createdUs(JsonParser p, Fields f) throws IOException {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            f.error(ErrorCode.BAD_REQUEST, "\"created_us\" must be an array of integers, one per row");
+            p.skipChildren();
+            return;
+        }
+        long[] out = new long[16];
+        int n = 0;
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    || p.getLongValue() < 0) {
+                f.error(ErrorCode.BAD_REQUEST, "\"created_us\" must hold non-negative integers (microseconds)");
+                p.skipChildren();
+                continue;
+            }
+            if (n == out.length) {
+                out = java.util.Arrays.copyOf(out, n * 2);
+            }
+            out[n++] = p.getLongValue();
+        }
+        f.createdUs = java.util.Arrays.copyOf(out, n);
+    }
+
+    /** {@code "import":{"source":S,"table":T,"after":A,"last":L}}, see {@link ImportMark}. */
+    private static void importMark(JsonParser p, Fields f) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            f.error(ErrorCode.BAD_REQUEST, "\"import\" must be an object {\"source\",\"table\",\"after\",\"last\"}");
+            p.skipChildren();
+            return;
+        }
+        String source = null;
+        String table = null;
+        long after = -1;
+        long last = -1;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (name) {
+                case "source" -> source = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "table" -> table = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "after" -> after = t == JsonToken.VALUE_NUMBER_INT ? p.getValueAsLong(-1) : -1;
+                case "last" -> last = t == JsonToken.VALUE_NUMBER_INT ? p.getValueAsLong(-1) : -1;
+                default -> {
+                    f.error(ErrorCode.BAD_REQUEST, "unknown field " + quote(name) + " in \"import\"");
+                    p.skipChildren();
+                }
+            }
+        }
+        try {
+            f.mark = new ImportMark(source, table, after, last);
+        } catch (IllegalArgumentException e) {
+            f.error(ErrorCode.BAD_REQUEST, "\"import\": " + e.getMessage());
+        }
+    }
+
     private static void add(List<byte[]> rows, byte[] row, Fields f) {
         rows.add(row);
         f.bytes += row.length;
@@ -194,6 +264,9 @@ final class LineProtocol {
         long bytes;
         boolean ping;
         String auth;
+        long[] createdUs;
+        ImportMark mark;
+        String importProgress;
         ErrorCode errorCode;
         String errorMessage;
 
@@ -210,8 +283,10 @@ final class LineProtocol {
         }
 
         Request toRequest() {
-            boolean put = table != null || rows != null;
-            if (!failed() && (auth != null) && (put || ping)) {
+            boolean put = table != null || rows != null || createdUs != null || mark != null;
+            if (!failed() && importProgress != null && (put || ping || auth != null)) {
+                error(ErrorCode.BAD_REQUEST, "\"import_progress\" must be sent alone");
+            } else if (!failed() && (auth != null) && (put || ping)) {
                 error(ErrorCode.BAD_REQUEST, "\"auth\" must be sent alone");
             } else if (!failed() && ping && put) {
                 error(ErrorCode.BAD_REQUEST, "\"ping\" must be sent alone");
@@ -225,14 +300,21 @@ final class LineProtocol {
             if (ping) {
                 return new Request.Ping(id);
             }
+            if (importProgress != null) {
+                return new Request.ImportProgress(importProgress, id);
+            }
             if (table == null) {
                 return new Request.Invalid(ErrorCode.BAD_REQUEST, "missing \"table\"", id);
             }
             if (rows == null) {
                 return new Request.Invalid(ErrorCode.BAD_REQUEST, "missing \"row\" or \"rows\"", id);
             }
+            if (createdUs != null && createdUs.length != rows.size()) {
+                return new Request.Invalid(ErrorCode.BAD_REQUEST, "\"created_us\" has " + createdUs.length
+                        + " times for " + rows.size() + " rows", id);
+            }
             try {
-                return new Request.Put(TableName.parse(table, database, allowed), rows, bytes, id);
+                return new Request.Put(TableName.parse(table, database, allowed), rows, bytes, id, createdUs, mark);
             } catch (Rejection r) {
                 return new Request.Invalid(ErrorCode.of(r.reason()), r.getMessage(), id);
             }
@@ -245,6 +327,19 @@ final class LineProtocol {
     static byte[] ok(int n, byte[] id) {
         StringBuilder sb = new StringBuilder(32).append("{\"ok\":true,\"n\":").append(n);
         return finish(sb, id);
+    }
+
+    /** {@code {"ok":true,"progress":{"<table>":<last id>,…}}}: the answer to an import_progress request. */
+    static byte[] progress(java.util.Map<String, Long> lastIds, byte[] id) {
+        StringBuilder sb = new StringBuilder(64).append("{\"ok\":true,\"progress\":{");
+        boolean first = true;
+        for (java.util.Map.Entry<String, Long> e : lastIds.entrySet()) {
+            sb.append(first ? "\"" : ",\"");
+            JsonStringEncoder.getInstance().quoteAsString(e.getKey(), sb);
+            sb.append("\":").append(e.getValue());
+            first = false;
+        }
+        return finish(sb.append('}'), id);
     }
 
     static byte[] pong(byte[] id) {

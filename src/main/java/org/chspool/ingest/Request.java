@@ -1,6 +1,7 @@
 package org.chspool.ingest;
 
 import java.util.List;
+import org.chspool.spool.ImportMark;
 import org.chspool.spool.TableName;
 
 /**
@@ -11,8 +12,19 @@ import org.chspool.spool.TableName;
 sealed interface Request {
     byte[] id();
 
-    /** Rows for one table, to be spooled all or nothing. */
-    record Put(TableName table, List<byte[]> rows, long bytes, byte[] id) implements Request {}
+    /**
+     * Rows for one table, to be spooled all or nothing. {@code createdUs} (one per row) and {@code mark}
+     * are set by an import ({@code spoolctl import-writer}) and null for an ordinary put.
+     */
+    record Put(TableName table, List<byte[]> rows, long bytes, byte[] id, long[] createdUs, ImportMark mark)
+            implements Request {
+        Put(TableName table, List<byte[]> rows, long bytes, byte[] id) {
+            this(table, rows, bytes, id, null, null);
+        }
+    }
+
+    /** {@code {"import_progress":"<source>"}}: how far imports of that predecessor file got. */
+    record ImportProgress(String source, byte[] id) implements Request {}
 
     /** {@code {"ping":true}}. */
     record Ping(byte[] id) implements Request {}

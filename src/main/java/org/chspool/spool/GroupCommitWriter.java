@@ -50,6 +50,8 @@ final class GroupCommitWriter {
     private PreparedStatement advanceIds;
     private PreparedStatement upsertStats;
     private PreparedStatement upsertQuarantineStats;
+    private PreparedStatement selectProgress;
+    private PreparedStatement upsertProgress;
     /** Next queue id; writer thread only. Loaded from id_sequence, advanced on each commit. */
     private long nextId;
     private volatile boolean running = true;
@@ -103,6 +105,10 @@ final class GroupCommitWriter {
                 + "ON CONFLICT (tbl) DO UPDATE SET rows = rows + excluded.rows, bytes = bytes + excluded.bytes");
         upsertQuarantineStats = conn.prepareStatement("INSERT INTO quarantine_stats (tbl, rows, bytes) VALUES (?, ?, ?) "
                 + "ON CONFLICT (tbl) DO UPDATE SET rows = rows + excluded.rows, bytes = bytes + excluded.bytes");
+        selectProgress = conn.prepareStatement("SELECT last_id FROM import_progress WHERE source = ? AND src_table = ?");
+        upsertProgress = conn.prepareStatement("INSERT INTO import_progress (source, src_table, last_id, rows, updated_us)"
+                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, src_table) DO UPDATE SET last_id = excluded.last_id,"
+                + " rows = rows + excluded.rows, updated_us = excluded.updated_us");
         try (Statement s = conn.createStatement();
              java.sql.ResultSet rs = s.executeQuery("SELECT next_id FROM id_sequence")) {
             if (!rs.next()) {
@@ -196,7 +202,8 @@ final class GroupCommitWriter {
             }
         }
         terminated = true;
-        for (PreparedStatement p : new PreparedStatement[] {insertRow, advanceIds, upsertStats, upsertQuarantineStats}) {
+        for (PreparedStatement p : new PreparedStatement[] {insertRow, advanceIds, upsertStats, upsertQuarantineStats,
+                selectProgress, upsertProgress}) {
             try {
                 p.close();
             } catch (SQLException e) {
@@ -336,7 +343,12 @@ final class GroupCommitWriter {
         listener.committed(txn.deltas, txn.quarantineDeltas, txn.rowsAppended > 0);
         for (AppendRequest r : rs) {
             release(r);
-            r.future.complete(r.rows.size());
+            if (r.conflict != null) {
+                counters.rejected(r.conflict.reason(), r.rows.size());
+                r.future.completeExceptionally(r.conflict);
+            } else {
+                r.future.complete(r.rows.size());
+            }
         }
         for (int i = 0; i < os.size(); i++) {
             complete(os.get(i), txn.opResults.get(i));
@@ -418,11 +430,14 @@ final class GroupCommitWriter {
             if (!rs.isEmpty()) {
                 insertRow.clearBatch();
                 for (AppendRequest r : rs) {
-                    for (byte[] row : r.rows) {
+                    if (r.mark != null && !advanceImport(r)) {
+                        continue;
+                    }
+                    for (int i = 0; i < r.rows.size(); i++) {
                         insertRow.setString(1, r.table);
                         insertRow.setLong(2, allocateId());
-                        insertRow.setBytes(3, row);
-                        insertRow.setLong(4, r.createdUs);
+                        insertRow.setBytes(3, r.rows.get(i));
+                        insertRow.setLong(4, r.createdUs(i));
                         insertRow.addBatch();
                     }
                     tableDelta(r.table, r.rows.size(), r.bytes);
@@ -439,6 +454,36 @@ final class GroupCommitWriter {
             }
             upsert(upsertStats, deltas);
             upsert(upsertQuarantineStats, quarantineDeltas);
+        }
+
+        /**
+         * Records the import progress of {@code r} when the file's recorded progress is the one the request
+         * continues from; else marks it {@link AppendRequest#conflict conflicting} (its rows are not written).
+         */
+        private boolean advanceImport(AppendRequest r) throws SQLException {
+            ImportMark m = r.mark;
+            r.conflict = null;
+            long current = 0;
+            selectProgress.setString(1, m.source());
+            selectProgress.setString(2, m.sourceTable());
+            try (java.sql.ResultSet rs = selectProgress.executeQuery()) {
+                if (rs.next()) {
+                    current = rs.getLong(1);
+                }
+            }
+            if (current != m.after()) {
+                r.conflict = new Rejection(RejectReason.BAD_REQUEST, ImportMark.CONFLICT + " table '" + m.sourceTable()
+                        + "' of " + m.source() + " is at id " + current + ", not " + m.after()
+                        + " as this request assumes (another import of the same file ran); nothing of it was spooled");
+                return false;
+            }
+            upsertProgress.setString(1, m.source());
+            upsertProgress.setString(2, m.sourceTable());
+            upsertProgress.setLong(3, m.last());
+            upsertProgress.setLong(4, r.rows.size());
+            upsertProgress.setLong(5, r.createdUs);
+            upsertProgress.executeUpdate();
+            return true;
         }
 
         private void upsert(PreparedStatement stats, Map<String, long[]> changes) throws SQLException {

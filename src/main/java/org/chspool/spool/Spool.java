@@ -157,6 +157,21 @@ public final class Spool implements AutoCloseable {
      * runs on the writer thread: dependent actions must be quick and must not block.
      */
     public CompletableFuture<Integer> appendAll(TableName table, List<byte[]> rows) {
+        return appendAll(table, rows, null, null);
+    }
+
+    /**
+     * Appends rows like {@link #appendAll(TableName, List)}, each with its own created time when
+     * {@code createdUs} is given (one per row, microseconds since the epoch), and advancing the import
+     * progress {@code mark} in the same transaction when given: if the recorded progress is no longer
+     * {@code mark.after()} the future fails with a {@link RejectReason#BAD_REQUEST} rejection and nothing
+     * is written.
+     */
+    public CompletableFuture<Integer> appendAll(TableName table, List<byte[]> rows, long[] createdUs, ImportMark mark) {
+        if (createdUs != null && createdUs.length != rows.size()) {
+            return rejected(RejectReason.BAD_REQUEST, createdUs.length + " created times for " + rows.size() + " rows",
+                    rows.size());
+        }
         if (rows.isEmpty()) {
             return rejected(RejectReason.BAD_REQUEST, "no rows", 0);
         }
@@ -186,10 +201,33 @@ public final class Spool implements AutoCloseable {
                     + config.admissionQueueRows() + ", CH_ADMISSION_QUEUE_BYTES=" + config.admissionQueueBytes() + ")",
                     Math.max(1, config.putTimeout().toMillis() / 2)));
         }
-        AppendRequest r = new AppendRequest(table.qualified(), rows, bytes, nowMicros(),
+        AppendRequest r = new AppendRequest(table.qualified(), rows, bytes, nowMicros(), createdUs, mark,
                 System.nanoTime() + config.putTimeout().toNanos());
         writer.submit(r);
         return r.future;
+    }
+
+    /**
+     * How far imports of the predecessor file {@code source} got: its tables' highest imported ids, as
+     * committed (read by the writer thread, so it is ordered with the appends before it).
+     */
+    public CompletableFuture<Map<String, Long>> importProgress(String source) {
+        return writer.submitOp(new WriteOp<Map<String, Long>>() {
+            @Override
+            Map<String, Long> apply(java.sql.Connection c, WriteContext ctx) throws java.sql.SQLException {
+                Map<String, Long> out = new java.util.TreeMap<>();
+                try (java.sql.PreparedStatement p = c.prepareStatement(
+                        "SELECT src_table, last_id FROM import_progress WHERE source = ?")) {
+                    p.setString(1, source);
+                    try (java.sql.ResultSet rs = p.executeQuery()) {
+                        while (rs.next()) {
+                            out.put(rs.getString(1), rs.getLong(2));
+                        }
+                    }
+                }
+                return out;
+            }
+        }).future;
     }
 
     /** Null when {@code bytes} more fit under CH_SPOOL_MAX_BYTES (queued, being committed, being staged), else why not. */

@@ -20,11 +20,13 @@ import java.sql.Statement;
  *       never scan it. Filled from the quarantine by the migration.
  *   <li>4: {@code staging}, the requests being staged (a large HTTP insert): reserved id ranges whose
  *       queue rows are invisible until one small transaction publishes them (see {@link Staging}).
+ *   <li>5: {@code import_progress}, how far {@code spoolctl import-writer} got per predecessor file and
+ *       table, committed with the imported rows (see {@link ImportMark}).
  * </ul>
  */
 public final class SpoolSchema {
     /** The version this build writes and understands. */
-    public static final int CURRENT_VERSION = 4;
+    public static final int CURRENT_VERSION = 5;
 
     private static final String[] V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -108,6 +110,21 @@ public final class SpoolSchema {
         "UPDATE schema_version SET version = 4",
     };
 
+    private static final String[] V5 = {
+        // How far `spoolctl import-writer` got in one table of one predecessor spool file: the rows of
+        // src_table with ids up to last_id are in the queue (or delivered). Written in the same
+        // transaction as the imported rows (see ImportMark), so a rerun after a crash continues exactly
+        // where the committed rows end. `source` is the file's identity (ImportMark#source).
+        "CREATE TABLE import_progress ("
+            + " source TEXT NOT NULL,"
+            + " src_table TEXT NOT NULL,"
+            + " last_id INTEGER NOT NULL,"
+            + " rows INTEGER NOT NULL,"           // rows imported so far
+            + " updated_us INTEGER NOT NULL,"
+            + " PRIMARY KEY (source, src_table)) WITHOUT ROWID",
+        "UPDATE schema_version SET version = 5",
+    };
+
     private SpoolSchema() {}
 
     /** Creates the schema in a new file or checks/migrates an existing one. Runs in one transaction. */
@@ -154,6 +171,12 @@ public final class SpoolSchema {
                 }
                 if (v == 3 && target >= 4) {
                     for (String sql : V4) {
+                        s.execute(sql);
+                    }
+                    v = 4;
+                }
+                if (v == 4 && target >= 5) {
+                    for (String sql : V5) {
                         s.execute(sql);
                     }
                 }
