@@ -33,7 +33,7 @@ final class GroupCommitWriter {
     private final SpoolCounters counters;
     private final int maxRowsPerCommit;
     private final long maxBytesPerCommit;
-    private final int admissionRows;
+    private final AdmissionBudget budget;
     private final long admissionBytes;
     private final long putTimeoutNanos;
     private final DiskFullDescriber diskFull;
@@ -41,6 +41,8 @@ final class GroupCommitWriter {
 
     private final ConcurrentLinkedQueue<AppendRequest> appends = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<WriteOp<?>> ops = new ConcurrentLinkedQueue<>();
+    /** Run once when the queue has room again (see {@link #whenRoom}); any thread adds, writer and sweeper run. */
+    private final ConcurrentLinkedQueue<Runnable> roomWaiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingRows = new AtomicInteger();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final Thread writer;
@@ -83,7 +85,7 @@ final class GroupCommitWriter {
         this.counters = counters;
         this.maxRowsPerCommit = maxRowsPerCommit;
         this.maxBytesPerCommit = maxBytesPerCommit;
-        this.admissionRows = admissionRows;
+        this.budget = new AdmissionBudget(admissionRows, ADMISSION_FLOOR_ROWS, putTimeoutNanos);
         this.admissionBytes = admissionBytes;
         this.putTimeoutNanos = putTimeoutNanos;
         this.diskFull = diskFull;
@@ -127,15 +129,19 @@ final class GroupCommitWriter {
         return pendingRows.get();
     }
 
+    /** Rows the admission budget lets wait for the writer whatever its measured rate. */
+    static final int ADMISSION_FLOOR_ROWS = 1000;
+
     /**
-     * Reserves admission-queue room (rows and bytes); false means the queue is full (caller answers
-     * busy). An empty queue always admits one request, however large, so a big request is never
-     * refused forever.
+     * Reserves admission-queue room (rows and bytes); false means the queue is full (the caller waits for
+     * room, {@link #whenRoom}, or answers busy). The room in rows is the {@link AdmissionBudget}: what the
+     * writer commits in half the put timeout. An empty queue always admits one request, however large, so
+     * a big request is never refused forever.
      */
     boolean reserve(int rows, long bytes) {
         while (true) {
             int cur = pendingRows.get();
-            if (cur > 0 && (cur + rows > admissionRows || pendingBytes.get() + bytes > admissionBytes)) {
+            if (cur > 0 && (cur + rows > budget.rows() || pendingBytes.get() + bytes > admissionBytes)) {
                 return false;
             }
             if (pendingRows.compareAndSet(cur, cur + rows)) {
@@ -146,6 +152,50 @@ final class GroupCommitWriter {
                 return true;
             }
         }
+    }
+
+    /** Whether a request would find room now (a hint for connections deciding to read on; {@link #reserve} decides). */
+    boolean hasRoom() {
+        return pendingRows.get() < budget.rows() && pendingBytes.get() < admissionBytes;
+    }
+
+    /**
+     * Runs {@code wake} once the queue has room again, or at the latest after a quarter of the put timeout
+     * (so a waiter re-checks how long it has waited even while the writer is stuck). It runs on the writer
+     * or the sweeper thread: it must be cheap and must not block.
+     */
+    void whenRoom(Runnable wake) {
+        roomWaiters.add(wake);
+        LockSupport.unpark(sweeper);
+        if (hasRoom()) {
+            wakeRoomWaiters();
+        }
+    }
+
+    private void wakeRoomWaiters() {
+        Runnable w;
+        while ((w = roomWaiters.poll()) != null) {
+            try {
+                w.run();
+            } catch (RuntimeException e) {
+                log.error("spool writer: a room waiter failed", e);
+            }
+        }
+    }
+
+    /** When a request refused as busy now should be retried: the time the writer needs for what waits (ms). */
+    long retryAfterMillis() {
+        return budget.drainMillis(pendingRows.get());
+    }
+
+    /** The writer's measured commit rate under load (rows/s), for status and messages. */
+    double commitRowsPerSecond() {
+        return budget.rowsPerSecond();
+    }
+
+    /** Rows that may wait for the writer now (the admission budget). */
+    int admissionRows() {
+        return budget.rows();
     }
 
     /** Enqueues a request whose room was {@link #reserve reserved}. */
@@ -196,6 +246,7 @@ final class GroupCommitWriter {
             }
         }
         terminated = true;
+        wakeRoomWaiters(); // they find the spool closed
         for (PreparedStatement p : new PreparedStatement[] {insertRow, advanceIds, upsertStats, upsertQuarantineStats}) {
             try {
                 p.close();
@@ -222,6 +273,7 @@ final class GroupCommitWriter {
     }
 
     private void commitOnce() {
+        long began = System.nanoTime();
         try (Statement s = conn.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
         } catch (SQLException e) {
@@ -265,7 +317,13 @@ final class GroupCommitWriter {
             }
             return;
         }
+        if (!appends.isEmpty()) {
+            budget.saturatedCommit((int) txn.rowsAppended, System.nanoTime() - began);
+        }
         succeed(claimed, batchOps, txn);
+        if (!roomWaiters.isEmpty() && hasRoom()) {
+            wakeRoomWaiters();
+        }
     }
 
     private void retryAlone(List<AppendRequest> rs, List<WriteOp<?>> os) {
@@ -374,7 +432,7 @@ final class GroupCommitWriter {
 
     private void reject(AppendRequest r, RejectReason reason, String msg) {
         counters.rejected(reason, r.rows.size());
-        long retry = reason == RejectReason.BUSY ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(putTimeoutNanos) / 2) : 0;
+        long retry = reason == RejectReason.BUSY ? retryAfterMillis() : 0;
         r.future.completeExceptionally(new Rejection(reason, msg, retry));
     }
 
@@ -386,10 +444,11 @@ final class GroupCommitWriter {
     private void runSweeper() {
         long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(1), putTimeoutNanos / 4);
         while (!terminated) {
-            if (pendingRows.get() == 0) {
+            if (pendingRows.get() == 0 && roomWaiters.isEmpty()) {
                 LockSupport.park(this);
                 continue;
             }
+            wakeRoomWaiters(); // each re-checks: room, or waited long enough to be answered busy
             long now = System.nanoTime();
             for (AppendRequest r : appends) {
                 if (r.deadlineNanos - now > 0) {

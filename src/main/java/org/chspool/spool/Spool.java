@@ -9,6 +9,8 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -157,15 +159,43 @@ public final class Spool implements AutoCloseable {
      * runs on the writer thread: dependent actions must be quick and must not block.
      */
     public CompletableFuture<Integer> appendAll(TableName table, List<byte[]> rows) {
+        return admit(table, rows, false).orElseThrow();
+    }
+
+    /**
+     * {@link #appendAll}, unless the writer's queue has no room for the rows now: then empty, and nothing
+     * was written, counted or answered; the caller may wait for room ({@link #whenRoom}) and offer again,
+     * or call {@link #appendAll} to be refused as busy. So a connection holds back a request (and stops
+     * reading) instead of having it refused after the whole put timeout.
+     */
+    public Optional<CompletableFuture<Integer>> offer(TableName table, List<byte[]> rows) {
+        return admit(table, rows, true);
+    }
+
+    /** Whether the writer's queue has room now: a hint for readers deciding whether to read on. */
+    public boolean hasRoom() {
+        return writer.hasRoom();
+    }
+
+    /**
+     * Runs {@code wake} once the writer's queue has room, or after at most a quarter of the put timeout
+     * when it has not (so a waiter can give up in time). Runs on a spool thread: cheap, never blocking.
+     */
+    public void whenRoom(Runnable wake) {
+        writer.whenRoom(wake);
+    }
+
+    /** Empty only when {@code mayWait} and the writer's queue has no room now. */
+    private Optional<CompletableFuture<Integer>> admit(TableName table, List<byte[]> rows, boolean mayWait) {
         if (rows.isEmpty()) {
-            return rejected(RejectReason.BAD_REQUEST, "no rows", 0);
+            return Optional.of(rejected(RejectReason.BAD_REQUEST, "no rows", 0));
         }
         if (closed) {
-            return rejected(RejectReason.SHUTTING_DOWN, "the agent is shutting down", rows.size());
+            return Optional.of(rejected(RejectReason.SHUTTING_DOWN, "the agent is shutting down", rows.size()));
         }
         String stopped = writer.failure();
         if (stopped != null) {
-            return rejected(RejectReason.IO_ERROR, stopped, rows.size());
+            return Optional.of(rejected(RejectReason.IO_ERROR, stopped, rows.size()));
         }
         long bytes = 0;
         for (byte[] r : rows) {
@@ -173,23 +203,27 @@ public final class Spool implements AutoCloseable {
         }
         String full = capRefusal(bytes);
         if (full != null) {
-            return rejected(RejectReason.SPOOL_FULL, full, rows.size());
+            return Optional.of(rejected(RejectReason.SPOOL_FULL, full, rows.size()));
         }
         String diskFull = diskReserve.refusal(writer.pendingBytes() + bytes);
         if (diskFull != null) {
-            return rejected(RejectReason.SPOOL_FULL, diskFull, rows.size());
+            return Optional.of(rejected(RejectReason.SPOOL_FULL, diskFull, rows.size()));
         }
         if (!writer.reserve(rows.size(), bytes)) {
+            if (mayWait) {
+                return Optional.empty();
+            }
             counters.rejected(RejectReason.BUSY, rows.size());
-            return CompletableFuture.failedFuture(new Rejection(RejectReason.BUSY, "admission queue is full: "
-                    + writer.pendingRows() + " rows wait for the spool writer (CH_ADMISSION_QUEUE_ROWS="
-                    + config.admissionQueueRows() + ", CH_ADMISSION_QUEUE_BYTES=" + config.admissionQueueBytes() + ")",
-                    Math.max(1, config.putTimeout().toMillis() / 2)));
+            return Optional.of(CompletableFuture.failedFuture(new Rejection(RejectReason.BUSY, String.format(Locale.ROOT,
+                    "the spool writer is saturated: %d rows wait for it, what it commits in half the put timeout at"
+                    + " its measured %.0f rows/s (at most CH_ADMISSION_QUEUE_ROWS=%d rows, CH_ADMISSION_QUEUE_BYTES=%d)",
+                    writer.pendingRows(), writer.commitRowsPerSecond(), config.admissionQueueRows(),
+                    config.admissionQueueBytes()), writer.retryAfterMillis())));
         }
         AppendRequest r = new AppendRequest(table.qualified(), rows, bytes, nowMicros(),
                 System.nanoTime() + config.putTimeout().toNanos());
         writer.submit(r);
-        return r.future;
+        return Optional.of(r.future);
     }
 
     /** Null when {@code bytes} more fit under CH_SPOOL_MAX_BYTES (queued, being committed, being staged), else why not. */
