@@ -5,11 +5,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.chspool.spool.Rejection;
+import org.chspool.spool.RoomWait;
 import org.chspool.spool.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * are in flight, or the client does not read its responses, the connection stops reading.
  *
  * <p>Backpressure from the spool: a put that finds no room in the spool writer's queue ({@link
- * Spool#offer}) is held, and the connection stops reading, until the writer has room again; the client is
+ * Spool#offer}) is held, and the connection stops reading, until the writer grants it room (in the order
+ * puts began to wait, so no connection starves); the client is
  * slowed down by the socket's flow control, at no CPU cost, instead of being refused after a full put
  * timeout. A put held for {@link IngestContext#roomWaitNanos} (half the put timeout: the writer is stuck) is
  * offered anyway and so answered {@code busy} at once, with {@code retry_after_ms} from the writer's rate.
@@ -171,12 +171,14 @@ final class Connection implements IoLoop.Handler {
     private boolean processLines() {
         boolean any = false;
         if (held != null) {
-            Held h = held;
-            held = null;
-            admitOrHold(h.slot(), h.put(), h.sinceNanos());
-            if (held != null) {
-                return false;
+            if (held.roomWait().granted()) {
+                held.roomWait().take().whenComplete(held.slot()::complete);
+            } else if (System.nanoTime() - held.sinceNanos() >= ctx.roomWaitNanos()) {
+                held.roomWait().giveUp().whenComplete(held.slot()::complete); // busy, unless granted just now
+            } else {
+                return false; // still waiting for room: the spool wakes this connection
             }
+            held = null;
             any = true;
         }
         byte[] a = in.array();
@@ -285,7 +287,13 @@ final class Connection implements IoLoop.Handler {
             Slot slot = new Slot(this, put.id(), put.bytes());
             pending.add(slot);
             inFlightBytes += put.bytes();
-            admitOrHold(slot, put, System.nanoTime());
+            Spool.Offer offer = ctx.spool().offer(put.table(), put.rows(), this::signal);
+            if (offer instanceof Spool.Offer.Taken taken) {
+                taken.result().whenComplete(slot::complete);
+            } else {
+                held = new Held(slot, ((Spool.Offer.Waiting) offer).roomWait(), System.nanoTime());
+                ctx.counters().putHeldForRoom();
+            }
         } else if (r instanceof Request.Ping ping) {
             respond(LineProtocol.pong(ping.id()));
         } else if (r instanceof Request.Auth auth) {
@@ -300,27 +308,7 @@ final class Connection implements IoLoop.Handler {
     }
 
     /** A put waiting for room in the spool writer's queue since {@code sinceNanos}; its slot is already queued. */
-    private record Held(Slot slot, Request.Put put, long sinceNanos) {}
-
-    /**
-     * Hands the put to the spool; if the writer's queue has no room it is held (and the connection stops
-     * reading) until the spool wakes it, unless it has waited {@link IngestContext#roomWaitNanos} already:
-     * then the spool answers it, busy if there is still no room.
-     */
-    private void admitOrHold(Slot slot, Request.Put put, long sinceNanos) {
-        if (System.nanoTime() - sinceNanos < ctx.roomWaitNanos()) {
-            Optional<CompletableFuture<Integer>> admitted = ctx.spool().offer(put.table(), put.rows());
-            if (admitted.isEmpty()) {
-                held = new Held(slot, put, sinceNanos);
-                ctx.counters().putHeldForRoom();
-                ctx.spool().whenRoom(this::signal);
-                return;
-            }
-            admitted.get().whenComplete(slot::complete);
-        } else {
-            ctx.spool().appendAll(put.table(), put.rows()).whenComplete(slot::complete);
-        }
-    }
+    private record Held(Slot slot, RoomWait roomWait, long sinceNanos) {}
 
     private void refuse(byte[] id) {
         respondError(ErrorCode.UNAUTHORIZED, "this agent requires a token: send {\"auth\":\"<token>\"} as the first line",
@@ -396,6 +384,10 @@ final class Connection implements IoLoop.Handler {
             return;
         }
         closed = true;
+        if (held != null) {
+            held.roomWait().abandon(); // nobody will read its answer: give its room back, write nothing
+            held = null;
+        }
         if (key != null) {
             key.cancel();
         }

@@ -41,8 +41,8 @@ final class GroupCommitWriter {
 
     private final ConcurrentLinkedQueue<AppendRequest> appends = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<WriteOp<?>> ops = new ConcurrentLinkedQueue<>();
-    /** Run once when the queue has room again (see {@link #whenRoom}); any thread adds, writer and sweeper run. */
-    private final ConcurrentLinkedQueue<Runnable> roomWaiters = new ConcurrentLinkedQueue<>();
+    /** Puts waiting for room, granted it in this order (see {@link RoomWait}); guarded by itself for granting. */
+    private final ConcurrentLinkedQueue<RoomWait> waits = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingRows = new AtomicInteger();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final Thread writer;
@@ -134,11 +134,21 @@ final class GroupCommitWriter {
 
     /**
      * Reserves admission-queue room (rows and bytes); false means the queue is full (the caller waits for
-     * room, {@link #whenRoom}, or answers busy). The room in rows is the {@link AdmissionBudget}: what the
+     * room, {@link #waitForRoom}, or answers busy). The room in rows is the {@link AdmissionBudget}: what the
      * writer commits in half the put timeout. An empty queue always admits one request, however large, so
      * a big request is never refused forever.
      */
     boolean reserve(int rows, long bytes) {
+        if (!waits.isEmpty()) {
+            grantWaiting();
+            if (!waits.isEmpty()) {
+                return false; // others wait for room already: this one queues behind them
+            }
+        }
+        return reserveRoom(rows, bytes);
+    }
+
+    private boolean reserveRoom(int rows, long bytes) {
         while (true) {
             int cur = pendingRows.get();
             if (cur > 0 && (cur + rows > budget.rows() || pendingBytes.get() + bytes > admissionBytes)) {
@@ -154,32 +164,51 @@ final class GroupCommitWriter {
         }
     }
 
-    /** Whether a request would find room now (a hint for connections deciding to read on; {@link #reserve} decides). */
-    boolean hasRoom() {
-        return pendingRows.get() < budget.rows() && pendingBytes.get() < admissionBytes;
+    /**
+     * Queues {@code w} for room: it is granted room (reserved for it) in the order waits began, as commits
+     * free it, and its {@link RoomWait#wake} runs then; while it waits, {@code wake} also runs every quarter
+     * of the put timeout, so its owner can give up in time even while the writer is stuck. {@code wake}
+     * runs on the writer, the sweeper or the calling thread: it must be cheap and must not block.
+     */
+    void waitForRoom(RoomWait w) {
+        waits.add(w);
+        LockSupport.unpark(sweeper);
+        grantWaiting();
     }
 
-    /**
-     * Runs {@code wake} once the queue has room again, or at the latest after a quarter of the put timeout
-     * (so a waiter re-checks how long it has waited even while the writer is stuck). It runs on the writer
-     * or the sweeper thread: it must be cheap and must not block.
-     */
-    void whenRoom(Runnable wake) {
-        roomWaiters.add(wake);
-        LockSupport.unpark(sweeper);
-        if (hasRoom()) {
-            wakeRoomWaiters();
+    /** Grants room to the waits in order while it fits. Any thread; one grants at a time. */
+    private void grantWaiting() {
+        synchronized (waits) {
+            RoomWait w;
+            while ((w = waits.peek()) != null) {
+                if (!w.isWaiting()) {
+                    waits.poll(); // gave up
+                    continue;
+                }
+                if (!reserveRoom(w.rows.size(), w.bytes)) {
+                    return;
+                }
+                waits.poll();
+                if (w.grant()) {
+                    wakeSafely(w);
+                } else {
+                    release(w.rows.size(), w.bytes); // it gave up meanwhile
+                }
+            }
         }
     }
 
-    private void wakeRoomWaiters() {
-        Runnable w;
-        while ((w = roomWaiters.poll()) != null) {
-            try {
-                w.run();
-            } catch (RuntimeException e) {
-                log.error("spool writer: a room waiter failed", e);
-            }
+    /** Gives back the room of a granted wait that will not be taken. */
+    void releaseGranted(RoomWait w) {
+        release(w.rows.size(), w.bytes);
+        grantWaiting();
+    }
+
+    private static void wakeSafely(RoomWait w) {
+        try {
+            w.wake.run();
+        } catch (RuntimeException e) {
+            log.error("spool writer: waking a put that waits for room failed", e);
         }
     }
 
@@ -246,7 +275,7 @@ final class GroupCommitWriter {
             }
         }
         terminated = true;
-        wakeRoomWaiters(); // they find the spool closed
+        waits.forEach(GroupCommitWriter::wakeSafely); // they give up and find the spool closed
         for (PreparedStatement p : new PreparedStatement[] {insertRow, advanceIds, upsertStats, upsertQuarantineStats}) {
             try {
                 p.close();
@@ -321,8 +350,8 @@ final class GroupCommitWriter {
             budget.saturatedCommit((int) txn.rowsAppended, System.nanoTime() - began);
         }
         succeed(claimed, batchOps, txn);
-        if (!roomWaiters.isEmpty() && hasRoom()) {
-            wakeRoomWaiters();
+        if (!waits.isEmpty()) {
+            grantWaiting();
         }
     }
 
@@ -375,8 +404,12 @@ final class GroupCommitWriter {
     }
 
     private void release(AppendRequest r) {
-        pendingRows.addAndGet(-r.rows.size());
-        pendingBytes.addAndGet(-r.bytes);
+        release(r.rows.size(), r.bytes);
+    }
+
+    private void release(int rows, long bytes) {
+        pendingRows.addAndGet(-rows);
+        pendingBytes.addAndGet(-bytes);
     }
 
     private void endTransaction(String sql) {
@@ -444,11 +477,16 @@ final class GroupCommitWriter {
     private void runSweeper() {
         long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(1), putTimeoutNanos / 4);
         while (!terminated) {
-            if (pendingRows.get() == 0 && roomWaiters.isEmpty()) {
+            if (pendingRows.get() == 0 && waits.isEmpty()) {
                 LockSupport.park(this);
                 continue;
             }
-            wakeRoomWaiters(); // each re-checks: room, or waited long enough to be answered busy
+            grantWaiting();
+            for (RoomWait w : waits) {
+                if (w.isWaiting()) {
+                    wakeSafely(w); // it re-checks how long it has waited: long enough to be answered busy?
+                }
+            }
             long now = System.nanoTime();
             for (AppendRequest r : appends) {
                 if (r.deadlineNanos - now > 0) {

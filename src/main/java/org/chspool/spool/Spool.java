@@ -10,7 +10,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
+import java.util.Objects;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -159,43 +159,41 @@ public final class Spool implements AutoCloseable {
      * runs on the writer thread: dependent actions must be quick and must not block.
      */
     public CompletableFuture<Integer> appendAll(TableName table, List<byte[]> rows) {
-        return admit(table, rows, false).orElseThrow();
+        return ((Offer.Taken) admit(table, rows, null)).result();
+    }
+
+    /** What {@link #offer} did with a put. */
+    public sealed interface Offer {
+        /** Handed to the writer (or refused): the future completes once committed, or with a {@link Rejection}. */
+        record Taken(CompletableFuture<Integer> result) implements Offer {}
+
+        /** The writer's queue has no room now: the put waits for it, see {@link RoomWait}. Nothing is written yet. */
+        record Waiting(RoomWait roomWait) implements Offer {}
     }
 
     /**
-     * {@link #appendAll}, unless the writer's queue has no room for the rows now: then empty, and nothing
-     * was written, counted or answered; the caller may wait for room ({@link #whenRoom}) and offer again,
-     * or call {@link #appendAll} to be refused as busy. So a connection holds back a request (and stops
-     * reading) instead of having it refused after the whole put timeout.
+     * {@link #appendAll}, except that a put finding no room in the writer's queue (the admission budget,
+     * see {@link AdmissionBudget}) waits for it instead of being refused: it is granted room in turn, in
+     * the order waits began, and {@code wake} runs then (and every quarter of the put timeout meanwhile, so
+     * the caller can {@link RoomWait#giveUp} in time). So a connection holds a put back (and stops reading)
+     * instead of having it refused after the whole put timeout. {@code wake} runs on a spool thread or this
+     * one: cheap, never blocking.
      */
-    public Optional<CompletableFuture<Integer>> offer(TableName table, List<byte[]> rows) {
-        return admit(table, rows, true);
+    public Offer offer(TableName table, List<byte[]> rows, Runnable wake) {
+        return admit(table, rows, Objects.requireNonNull(wake));
     }
 
-    /** Whether the writer's queue has room now: a hint for readers deciding whether to read on. */
-    public boolean hasRoom() {
-        return writer.hasRoom();
-    }
-
-    /**
-     * Runs {@code wake} once the writer's queue has room, or after at most a quarter of the put timeout
-     * when it has not (so a waiter can give up in time). Runs on a spool thread: cheap, never blocking.
-     */
-    public void whenRoom(Runnable wake) {
-        writer.whenRoom(wake);
-    }
-
-    /** Empty only when {@code mayWait} and the writer's queue has no room now. */
-    private Optional<CompletableFuture<Integer>> admit(TableName table, List<byte[]> rows, boolean mayWait) {
+    /** {@code wake} null: a put that finds no room is refused busy at once. */
+    private Offer admit(TableName table, List<byte[]> rows, Runnable wake) {
         if (rows.isEmpty()) {
-            return Optional.of(rejected(RejectReason.BAD_REQUEST, "no rows", 0));
+            return new Offer.Taken(rejected(RejectReason.BAD_REQUEST, "no rows", 0));
         }
         if (closed) {
-            return Optional.of(rejected(RejectReason.SHUTTING_DOWN, "the agent is shutting down", rows.size()));
+            return new Offer.Taken(rejected(RejectReason.SHUTTING_DOWN, "the agent is shutting down", rows.size()));
         }
         String stopped = writer.failure();
         if (stopped != null) {
-            return Optional.of(rejected(RejectReason.IO_ERROR, stopped, rows.size()));
+            return new Offer.Taken(rejected(RejectReason.IO_ERROR, stopped, rows.size()));
         }
         long bytes = 0;
         for (byte[] r : rows) {
@@ -203,27 +201,48 @@ public final class Spool implements AutoCloseable {
         }
         String full = capRefusal(bytes);
         if (full != null) {
-            return Optional.of(rejected(RejectReason.SPOOL_FULL, full, rows.size()));
+            return new Offer.Taken(rejected(RejectReason.SPOOL_FULL, full, rows.size()));
         }
         String diskFull = diskReserve.refusal(writer.pendingBytes() + bytes);
         if (diskFull != null) {
-            return Optional.of(rejected(RejectReason.SPOOL_FULL, diskFull, rows.size()));
+            return new Offer.Taken(rejected(RejectReason.SPOOL_FULL, diskFull, rows.size()));
         }
-        if (!writer.reserve(rows.size(), bytes)) {
-            if (mayWait) {
-                return Optional.empty();
-            }
-            counters.rejected(RejectReason.BUSY, rows.size());
-            return Optional.of(CompletableFuture.failedFuture(new Rejection(RejectReason.BUSY, String.format(Locale.ROOT,
-                    "the spool writer is saturated: %d rows wait for it, what it commits in half the put timeout at"
-                    + " its measured %.0f rows/s (at most CH_ADMISSION_QUEUE_ROWS=%d rows, CH_ADMISSION_QUEUE_BYTES=%d)",
-                    writer.pendingRows(), writer.commitRowsPerSecond(), config.admissionQueueRows(),
-                    config.admissionQueueBytes()), writer.retryAfterMillis())));
+        if (writer.reserve(rows.size(), bytes)) {
+            return new Offer.Taken(submitReserved(table, rows, bytes));
         }
+        if (wake == null) {
+            return new Offer.Taken(refuseBusy(rows.size()));
+        }
+        RoomWait w = new RoomWait(this, table, rows, bytes, wake);
+        writer.waitForRoom(w);
+        return new Offer.Waiting(w);
+    }
+
+    /** The rows of a wait that was granted room, to the writer; its put timeout starts now. */
+    CompletableFuture<Integer> submitGranted(RoomWait w) {
+        return submitReserved(w.table, w.rows, w.bytes);
+    }
+
+    /** Gives back the room granted to a wait whose caller is gone. */
+    void releaseGranted(RoomWait w) {
+        writer.releaseGranted(w);
+    }
+
+    private CompletableFuture<Integer> submitReserved(TableName table, List<byte[]> rows, long bytes) {
         AppendRequest r = new AppendRequest(table.qualified(), rows, bytes, nowMicros(),
                 System.nanoTime() + config.putTimeout().toNanos());
         writer.submit(r);
-        return Optional.of(r.future);
+        return r.future;
+    }
+
+    /** Refuses {@code rows} as busy: the writer's queue has no room, with a retry hint from its measured rate. */
+    CompletableFuture<Integer> refuseBusy(int rows) {
+        counters.rejected(RejectReason.BUSY, rows);
+        return CompletableFuture.failedFuture(new Rejection(RejectReason.BUSY, String.format(Locale.ROOT,
+                "the spool writer is saturated: %d rows wait for it, what it commits in half the put timeout at"
+                + " its measured %.0f rows/s (at most CH_ADMISSION_QUEUE_ROWS=%d rows, CH_ADMISSION_QUEUE_BYTES=%d)",
+                writer.pendingRows(), writer.commitRowsPerSecond(), config.admissionQueueRows(),
+                config.admissionQueueBytes()), writer.retryAfterMillis()));
     }
 
     /** Null when {@code bytes} more fit under CH_SPOOL_MAX_BYTES (queued, being committed, being staged), else why not. */
