@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * Spool#offer}) is held, and the connection stops reading, until the writer grants it room (in the order
  * puts began to wait, so no connection starves); the client is
  * slowed down by the socket's flow control, at no CPU cost, instead of being refused after a full put
- * timeout. A put held for {@link IngestContext#roomWaitNanos} (half the put timeout: the writer is stuck) is
- * offered anyway and so answered {@code busy} at once, with {@code retry_after_ms} from the writer's rate.
+ * timeout. Only a put whose wait is {@link RoomWait#hopeless} (the writer is stuck, or the put timeout
+ * passed) is answered {@code busy}, with {@code retry_after_ms} from the writer's measured rate.
  *
  * <p>Threading: everything runs on the connection's {@link IoLoop} thread except {@link Slot#complete},
  * which the spool writer calls; it only publishes the result and signals the loop.
@@ -173,7 +173,7 @@ final class Connection implements IoLoop.Handler {
         if (held != null) {
             if (held.roomWait().granted()) {
                 held.roomWait().take().whenComplete(held.slot()::complete);
-            } else if (System.nanoTime() - held.sinceNanos() >= ctx.roomWaitNanos()) {
+            } else if (held.roomWait().hopeless()) {
                 held.roomWait().giveUp().whenComplete(held.slot()::complete); // busy, unless granted just now
             } else {
                 return false; // still waiting for room: the spool wakes this connection
@@ -291,7 +291,7 @@ final class Connection implements IoLoop.Handler {
             if (offer instanceof Spool.Offer.Taken taken) {
                 taken.result().whenComplete(slot::complete);
             } else {
-                held = new Held(slot, ((Spool.Offer.Waiting) offer).roomWait(), System.nanoTime());
+                held = new Held(slot, ((Spool.Offer.Waiting) offer).roomWait());
                 ctx.counters().putHeldForRoom();
             }
         } else if (r instanceof Request.Ping ping) {
@@ -307,8 +307,8 @@ final class Connection implements IoLoop.Handler {
         }
     }
 
-    /** A put waiting for room in the spool writer's queue since {@code sinceNanos}; its slot is already queued. */
-    private record Held(Slot slot, RoomWait roomWait, long sinceNanos) {}
+    /** A put waiting for room in the spool writer's queue; its slot is already queued. */
+    private record Held(Slot slot, RoomWait roomWait) {}
 
     private void refuse(byte[] id) {
         respondError(ErrorCode.UNAUTHORIZED, "this agent requires a token: send {\"auth\":\"<token>\"} as the first line",

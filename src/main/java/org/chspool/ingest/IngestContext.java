@@ -14,24 +14,17 @@ final class IngestContext {
     private final Secret token;
     private final int maxLineBytes;
     private final ConnectionLimits limits;
-    private final long roomWaitNanos;
     private final IngestCounters counters;
     private final Runnable onClose;
     private volatile boolean accepting = true;
 
-    /**
-     * @param roomWaitNanos how long a put may wait for room in the spool writer's queue (while its
-     *                      connection is not read) before it is offered anyway and so refused busy if
-     *                      there is still none: half the put timeout, the other half is its wait in the queue
-     */
     IngestContext(Spool spool, LineProtocol protocol, Secret token, int maxLineBytes, ConnectionLimits limits,
-                  long roomWaitNanos, IngestCounters counters, Runnable onClose) {
+                  IngestCounters counters, Runnable onClose) {
         this.spool = spool;
         this.protocol = protocol;
         this.token = token;
         this.maxLineBytes = maxLineBytes;
         this.limits = limits;
-        this.roomWaitNanos = roomWaitNanos;
         this.counters = counters;
         this.onClose = onClose;
     }
@@ -41,7 +34,6 @@ final class IngestContext {
     Secret token() { return token; }
     int maxLineBytes() { return maxLineBytes; }
     ConnectionLimits limits() { return limits; }
-    long roomWaitNanos() { return roomWaitNanos; }
     IngestCounters counters() { return counters; }
     boolean accepting() { return accepting; }
 

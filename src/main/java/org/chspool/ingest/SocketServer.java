@@ -69,7 +69,7 @@ public final class SocketServer implements AutoCloseable {
         this.config = config;
         this.ioThreads = ioThreads;
         this.ctx = new IngestContext(spool, new LineProtocol(config), config.authToken(), config.maxLineBytes(),
-                limits, config.putTimeout().toNanos() / 2, counters, open::decrementAndGet);
+                limits, counters, open::decrementAndGet);
     }
 
     public static int defaultIoThreads() {

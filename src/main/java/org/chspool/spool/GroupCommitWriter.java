@@ -54,6 +54,8 @@ final class GroupCommitWriter {
     private PreparedStatement upsertQuarantineStats;
     /** Next queue id; writer thread only. Loaded from id_sequence, advanced on each commit. */
     private long nextId;
+    /** When the writer last made progress: a commit ended, or work arrived at an empty queue. */
+    private volatile long progressNanos = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean terminated;
     /** Why the writer stopped for good (an Error in a transaction); null while it runs. */
@@ -157,6 +159,7 @@ final class GroupCommitWriter {
             if (pendingRows.compareAndSet(cur, cur + rows)) {
                 pendingBytes.addAndGet(bytes);
                 if (cur == 0) {
+                    progressNanos = System.nanoTime(); // the wait for the writer starts now
                     LockSupport.unpark(sweeper);
                 }
                 return true;
@@ -210,6 +213,14 @@ final class GroupCommitWriter {
         } catch (RuntimeException e) {
             log.error("spool writer: waking a put that waits for room failed", e);
         }
+    }
+
+    /**
+     * Whether the writer is stuck: work waits for it and it has finished no transaction for half the put
+     * timeout (a disk stall, another process holding the file's lock). Puts are then refused at once.
+     */
+    boolean stuck() {
+        return pendingRows.get() > 0 && System.nanoTime() - progressNanos >= putTimeoutNanos / 2;
     }
 
     /** When a request refused as busy now should be retried: the time the writer needs for what waits (ms). */
@@ -286,8 +297,8 @@ final class GroupCommitWriter {
         String stopped = failure;
         AppendRequest r;
         while ((r = appends.poll()) != null) {
-            release(r);
             if (r.cancel()) {
+                release(r);
                 if (stopped != null) {
                     reject(r, RejectReason.IO_ERROR, stopped);
                 } else {
@@ -346,8 +357,9 @@ final class GroupCommitWriter {
             }
             return;
         }
+        progressNanos = System.nanoTime();
         if (!appends.isEmpty()) {
-            budget.saturatedCommit((int) txn.rowsAppended, System.nanoTime() - began);
+            budget.saturatedCommit((int) txn.rowsAppended, progressNanos - began);
         }
         succeed(claimed, batchOps, txn);
         if (!waits.isEmpty()) {
@@ -385,15 +397,14 @@ final class GroupCommitWriter {
         AppendRequest r;
         while ((rows == 0 || (rows < maxRowsPerCommit && bytes < maxBytesPerCommit)) && (r = appends.poll()) != null) {
             if (now - r.deadlineNanos > 0) {
-                release(r);
                 if (r.cancel()) {
+                    release(r);
                     rejectTimedOut(r);
                 }
                 continue;
             }
             if (!r.claim()) {
-                release(r);
-                continue; // cancelled by the sweeper, already answered
+                continue; // cancelled by the sweeper: already released and answered
             }
             // A claimed request stays counted as pending until its outcome is known, so the spool cap
             // (queued + pending) never undercounts rows that are being committed.
@@ -493,6 +504,7 @@ final class GroupCommitWriter {
                     break; // FIFO: everything behind it is younger
                 }
                 if (r.cancel()) {
+                    release(r); // whoever cancels a request gives its room back: at once, not when the writer resumes
                     rejectTimedOut(r);
                 }
             }

@@ -25,6 +25,7 @@ public final class RoomWait {
     final Runnable wake;
     private final Spool spool;
     private final AtomicInteger state = new AtomicInteger(WAITING);
+    private final long startedNanos = System.nanoTime();
     private boolean done;
 
     RoomWait(Spool spool, TableName table, List<byte[]> rows, long bytes, Runnable wake) {
@@ -47,6 +48,15 @@ public final class RoomWait {
     /** Whether room was granted: then {@link #take} it. */
     public boolean granted() {
         return state.get() == GRANTED;
+    }
+
+    /**
+     * Whether waiting on is pointless: the writer is stuck (it committed nothing for half the put timeout
+     * while work waited), or this put has waited the whole put timeout. Then {@link #giveUp}. While the
+     * writer commits, a put waits its turn: the waits ahead of it are at most one per connection.
+     */
+    public boolean hopeless() {
+        return spool.writerStuck() || System.nanoTime() - startedNanos >= spool.putTimeoutNanos();
     }
 
     /** Hands the rows to the writer in the granted room; the future completes once they are committed. */

@@ -210,12 +210,21 @@ public final class Spool implements AutoCloseable {
         if (writer.reserve(rows.size(), bytes)) {
             return new Offer.Taken(submitReserved(table, rows, bytes));
         }
-        if (wake == null) {
-            return new Offer.Taken(refuseBusy(rows.size()));
+        if (wake == null || writer.stuck()) {
+            return new Offer.Taken(refuseBusy(rows.size())); // a stuck writer: refused at once, not after a wait
         }
         RoomWait w = new RoomWait(this, table, rows, bytes, wake);
         writer.waitForRoom(w);
         return new Offer.Waiting(w);
+    }
+
+    /** Whether the writer committed nothing for half the put timeout while work waited for it. */
+    boolean writerStuck() {
+        return writer.stuck();
+    }
+
+    long putTimeoutNanos() {
+        return config.putTimeout().toNanos();
     }
 
     /** The rows of a wait that was granted room, to the writer; its put timeout starts now. */
