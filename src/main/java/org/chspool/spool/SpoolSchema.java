@@ -20,11 +20,14 @@ import java.sql.Statement;
  *       never scan it. Filled from the quarantine by the migration.
  *   <li>4: {@code staging}, the requests being staged (a large HTTP insert): reserved id ranges whose
  *       queue rows are invisible until one small transaction publishes them (see {@link Staging}).
+ *   <li>5: {@code batch.delivered}: ClickHouse accepted the batch, its rows are being deleted in chunks
+ *       (each its own transaction, so appends never wait behind a large delete); a batch so marked is
+ *       never sent again, and what is left of it is deleted at the next read.
  * </ul>
  */
 public final class SpoolSchema {
     /** The version this build writes and understands. */
-    public static final int CURRENT_VERSION = 4;
+    public static final int CURRENT_VERSION = 5;
 
     private static final String[] V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -108,6 +111,11 @@ public final class SpoolSchema {
         "UPDATE schema_version SET version = 4",
     };
 
+    private static final String[] V5 = {
+        "ALTER TABLE batch ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0",
+        "UPDATE schema_version SET version = 5",
+    };
+
     private SpoolSchema() {}
 
     /** Creates the schema in a new file or checks/migrates an existing one. Runs in one transaction. */
@@ -154,6 +162,12 @@ public final class SpoolSchema {
                 }
                 if (v == 3 && target >= 4) {
                     for (String sql : V4) {
+                        s.execute(sql);
+                    }
+                    v = 4;
+                }
+                if (v == 4 && target >= 5) {
+                    for (String sql : V5) {
                         s.execute(sql);
                     }
                 }

@@ -245,6 +245,10 @@ public final class OverloadBenchmark {
             other += c.otherErrors.get();
             lastError = c.lastError() != null ? c.lastError() : lastError;
         }
+        String lastBusy = clients.stream().map(c -> c.lastBusy).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        if (busy > 0) {
+            System.out.printf(Locale.ROOT, "  %d busy, e.g. %s%n", busy, lastBusy);
+        }
         if (other > 0) {
             System.out.printf(Locale.ROOT, "  %d other errors, e.g. %s%n", other, lastError);
         }

@@ -35,6 +35,7 @@ final class PipeClient implements AutoCloseable {
     final Latencies ackLatency = new Latencies();
     final Latencies busyLatency = new Latencies();
     private volatile String lastError;
+    volatile String lastBusy;
     private volatile boolean measuring = true;
 
     /** @param window requests in flight at most, or 0 for none (pipelining without limit) */
@@ -117,6 +118,7 @@ final class PipeClient implements AutoCloseable {
             ackLatency.add(latency);
         } else if (answer.contains("\"error\":\"busy\"")) {
             busy.incrementAndGet();
+            lastBusy = answer;
             busyLatency.add(latency);
         } else {
             otherErrors.incrementAndGet();
