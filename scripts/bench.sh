@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests): scripts/bench.sh spool|drain|e2e|put|http|python [args...]
+# Benchmarks (not tests): scripts/bench.sh spool|drain|e2e|put|http|python|overload [args...]
 # Builds the project, then runs the benchmark's main class; each prints a table of medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,8 @@ case "$what" in
   put)   main=org.chspool.ingest.PutBenchmark ;;
   http)  main=org.chspool.bench.HttpBenchmark ;;
   python) main=org.chspool.bench.PythonBenchmark ;;
-  *) echo "usage: scripts/bench.sh spool|drain|e2e|put|http|python [args]" >&2; exit 2 ;;
+  overload) main=org.chspool.bench.OverloadBenchmark ;;
+  *) echo "usage: scripts/bench.sh spool|drain|e2e|put|http|python|overload [args]" >&2; exit 2 ;;
 esac
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
   mvn -B -q -ntp -DskipTests package test-compile >&2

@@ -185,6 +185,9 @@ final class Metrics {
         c.unixConnectionsByUser().forEach((user, n) -> w.sample("chspool_ingest_unix_connections_total", n, "user", user));
         w.family("chspool_ingest_requests_total", "counter", "Put-protocol request lines received since start.")
                 .sample("chspool_ingest_requests_total", c.requests());
+        w.family("chspool_ingest_held_for_room_total", "counter", "Puts held (their connection not read) until the"
+                + " spool writer's queue had room: backpressure instead of busy, since start.")
+                .sample("chspool_ingest_held_for_room_total", c.putsHeldForRoom());
         w.family("chspool_ingest_errors_total", "counter", "Put-protocol error responses since start, by code.");
         for (Map.Entry<ErrorCode, Long> e : c.errors().entrySet()) {
             w.sample("chspool_ingest_errors_total", e.getValue(), "code", e.getKey().code());

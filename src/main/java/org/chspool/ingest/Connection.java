@@ -8,6 +8,8 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.chspool.spool.Rejection;
+import org.chspool.spool.RoomWait;
+import org.chspool.spool.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +21,13 @@ import org.slf4j.LoggerFactory;
  * longer line is gathered in a line buffer up to CH_MAX_LINE_BYTES, beyond which it is answered
  * {@code too_large} and skipped to its newline without being kept. While too many requests or row bytes
  * are in flight, or the client does not read its responses, the connection stops reading.
+ *
+ * <p>Backpressure from the spool: a put that finds no room in the spool writer's queue ({@link
+ * Spool#offer}) is held, and the connection stops reading, until the writer grants it room (in the order
+ * puts began to wait, so no connection starves); the client is
+ * slowed down by the socket's flow control, at no CPU cost, instead of being refused after a full put
+ * timeout. Only a put whose wait is {@link RoomWait#hopeless} (the writer is stuck, or the put timeout
+ * passed) is answered {@code busy}, with {@code retry_after_ms} from the writer's measured rate.
  *
  * <p>Threading: everything runs on the connection's {@link IoLoop} thread except {@link Slot#complete},
  * which the spool writer calls; it only publishes the result and signals the loop.
@@ -46,6 +55,7 @@ final class Connection implements IoLoop.Handler {
     private boolean closing;   // refused (unauthorized): answer what is queued, then close
     private boolean eof;
     private boolean closed;
+    private Held held;         // a put waiting for room in the spool writer's queue, or null
 
     /**
      * @param peerAuthenticated true for a Unix-socket connection: no token is asked for, and an
@@ -139,7 +149,7 @@ final class Connection implements IoLoop.Handler {
 
     private boolean paused() {
         ConnectionLimits l = ctx.limits();
-        return pending.size() >= l.maxInFlightRequests() || inFlightBytes >= l.maxInFlightBytes()
+        return held != null || pending.size() >= l.maxInFlightRequests() || inFlightBytes >= l.maxInFlightBytes()
                 || out.position() > out.capacity() / 2;
     }
 
@@ -160,6 +170,17 @@ final class Connection implements IoLoop.Handler {
     /** Parses complete lines while not paused. True when at least one line was consumed. */
     private boolean processLines() {
         boolean any = false;
+        if (held != null) {
+            if (held.roomWait().granted()) {
+                held.roomWait().take().whenComplete(held.slot()::complete);
+            } else if (held.roomWait().hopeless()) {
+                held.roomWait().giveUp().whenComplete(held.slot()::complete); // busy, unless granted just now
+            } else {
+                return false; // still waiting for room: the spool wakes this connection
+            }
+            held = null;
+            any = true;
+        }
         byte[] a = in.array();
         int maxLine = ctx.maxLineBytes();
         while (!paused() && !closing) {
@@ -266,7 +287,13 @@ final class Connection implements IoLoop.Handler {
             Slot slot = new Slot(this, put.id(), put.bytes());
             pending.add(slot);
             inFlightBytes += put.bytes();
-            ctx.spool().appendAll(put.table(), put.rows(), put.createdUs(), put.mark()).whenComplete(slot::complete);
+            Spool.Offer offer = ctx.spool().offer(put.table(), put.rows(), put.createdUs(), put.mark(), this::signal);
+            if (offer instanceof Spool.Offer.Taken taken) {
+                taken.result().whenComplete(slot::complete);
+            } else {
+                held = new Held(slot, ((Spool.Offer.Waiting) offer).roomWait());
+                ctx.counters().putHeldForRoom();
+            }
         } else if (r instanceof Request.ImportProgress q) {
             Slot slot = new Slot(this, q.id(), 0);
             pending.add(slot);
@@ -285,6 +312,9 @@ final class Connection implements IoLoop.Handler {
             respondError(bad.code(), bad.message(), bad.id());
         }
     }
+
+    /** A put waiting for room in the spool writer's queue; its slot is already queued. */
+    private record Held(Slot slot, RoomWait roomWait) {}
 
     private void refuse(byte[] id) {
         respondError(ErrorCode.UNAUTHORIZED, "this agent requires a token: send {\"auth\":\"<token>\"} as the first line",
@@ -360,6 +390,10 @@ final class Connection implements IoLoop.Handler {
             return;
         }
         closed = true;
+        if (held != null) {
+            held.roomWait().abandon(); // nobody will read its answer: give its room back, write nothing
+            held = null;
+        }
         if (key != null) {
             key.cancel();
         }

@@ -21,6 +21,7 @@ public final class IngestCounters {
     private final LongAdder connectionsClosed = new LongAdder();
     private final LongAdder requests = new LongAdder();
     private final LongAdder rowsAccepted = new LongAdder();
+    private final LongAdder heldForRoom = new LongAdder();
     private final Map<ErrorCode, LongAdder> errors;
     private final Map<String, LongAdder> unixByUser = new ConcurrentHashMap<>();
 
@@ -52,6 +53,15 @@ public final class IngestCounters {
 
     void request() {
         requests.increment();
+    }
+
+    void putHeldForRoom() {
+        heldForRoom.increment();
+    }
+
+    /** Puts held until the spool writer's queue had room (their connection stopped being read meanwhile). */
+    public long putsHeldForRoom() {
+        return heldForRoom.sum();
     }
 
     void accepted(int rows) {

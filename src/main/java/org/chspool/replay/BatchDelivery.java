@@ -198,8 +198,10 @@ final class BatchDelivery implements AutoCloseable {
         Optional<FrozenBatch> frozen = spool.reader().frozenAfter(st.table, cursor);
         if (frozen.isPresent()) {
             FrozenBatch b = frozen.get();
-            if (b.rows().isEmpty()) {
-                await(spool.delivered(b)); // its rows are gone (a salvaged file): drop the record
+            if (b.rows().isEmpty() || b.delivered()) {
+                // Accepted before the agent stopped while its rows were being deleted, or its rows are gone
+                // (a salvaged file): never sent again; what is left of it, and the record, are deleted.
+                await(spool.delivered(b));
                 return nextBatch(st, b.lastId());
             }
             if (!b.isIntact()) {

@@ -21,12 +21,15 @@ import java.util.zip.CRC32C;
  * @param lastId the last spool id of the frozen range
  * @param frozenRows how many rows were frozen
  * @param frozenChecksum {@link #checksumOf} of the payloads when frozen
+ * @param delivered ClickHouse accepted it and its rows were being deleted (in chunks) when the agent
+ *                  stopped: it must never be sent again, only what is left of it deleted
  */
 public record FrozenBatch(long id, String spoolInstance, SpoolBatch rows, long firstId, long lastId, int frozenRows,
-                          long frozenChecksum) {
+                          long frozenChecksum, boolean delivered) {
     /** A batch frozen just now from {@code rows}. */
     static FrozenBatch of(long id, String spoolInstance, SpoolBatch rows, long checksum) {
-        return new FrozenBatch(id, spoolInstance, rows, rows.ids()[0], rows.ids()[rows.size() - 1], rows.size(), checksum);
+        return new FrozenBatch(id, spoolInstance, rows, rows.ids()[0], rows.ids()[rows.size() - 1], rows.size(), checksum,
+                false);
     }
 
     public TableName table() {

@@ -33,7 +33,7 @@ final class GroupCommitWriter {
     private final SpoolCounters counters;
     private final int maxRowsPerCommit;
     private final long maxBytesPerCommit;
-    private final int admissionRows;
+    private final AdmissionBudget budget;
     private final long admissionBytes;
     private final long putTimeoutNanos;
     private final DiskFullDescriber diskFull;
@@ -41,6 +41,8 @@ final class GroupCommitWriter {
 
     private final ConcurrentLinkedQueue<AppendRequest> appends = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<WriteOp<?>> ops = new ConcurrentLinkedQueue<>();
+    /** Puts waiting for room, granted it in this order (see {@link RoomWait}); guarded by itself for granting. */
+    private final ConcurrentLinkedQueue<RoomWait> waits = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingRows = new AtomicInteger();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final Thread writer;
@@ -54,6 +56,8 @@ final class GroupCommitWriter {
     private PreparedStatement upsertProgress;
     /** Next queue id; writer thread only. Loaded from id_sequence, advanced on each commit. */
     private long nextId;
+    /** When the writer last made progress: a commit ended, or work arrived at an empty queue. */
+    private volatile long progressNanos = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean terminated;
     /** Why the writer stopped for good (an Error in a transaction); null while it runs. */
@@ -85,7 +89,7 @@ final class GroupCommitWriter {
         this.counters = counters;
         this.maxRowsPerCommit = maxRowsPerCommit;
         this.maxBytesPerCommit = maxBytesPerCommit;
-        this.admissionRows = admissionRows;
+        this.budget = new AdmissionBudget(admissionRows, ADMISSION_FLOOR_ROWS, putTimeoutNanos);
         this.admissionBytes = admissionBytes;
         this.putTimeoutNanos = putTimeoutNanos;
         this.diskFull = diskFull;
@@ -133,25 +137,111 @@ final class GroupCommitWriter {
         return pendingRows.get();
     }
 
+    /** Rows the admission budget lets wait for the writer whatever its measured rate. */
+    static final int ADMISSION_FLOOR_ROWS = 1000;
+
     /**
-     * Reserves admission-queue room (rows and bytes); false means the queue is full (caller answers
-     * busy). An empty queue always admits one request, however large, so a big request is never
-     * refused forever.
+     * Reserves admission-queue room (rows and bytes); false means the queue is full (the caller waits for
+     * room, {@link #waitForRoom}, or answers busy). The room in rows is the {@link AdmissionBudget}: what the
+     * writer commits in half the put timeout. An empty queue always admits one request, however large, so
+     * a big request is never refused forever.
      */
     boolean reserve(int rows, long bytes) {
+        if (!waits.isEmpty()) {
+            grantWaiting();
+            if (!waits.isEmpty()) {
+                return false; // others wait for room already: this one queues behind them
+            }
+        }
+        return reserveRoom(rows, bytes);
+    }
+
+    private boolean reserveRoom(int rows, long bytes) {
         while (true) {
             int cur = pendingRows.get();
-            if (cur > 0 && (cur + rows > admissionRows || pendingBytes.get() + bytes > admissionBytes)) {
+            if (cur > 0 && (cur + rows > budget.rows() || pendingBytes.get() + bytes > admissionBytes)) {
                 return false;
             }
             if (pendingRows.compareAndSet(cur, cur + rows)) {
                 pendingBytes.addAndGet(bytes);
                 if (cur == 0) {
+                    progressNanos = System.nanoTime(); // the wait for the writer starts now
                     LockSupport.unpark(sweeper);
                 }
                 return true;
             }
         }
+    }
+
+    /**
+     * Queues {@code w} for room: it is granted room (reserved for it) in the order waits began, as commits
+     * free it, and its {@link RoomWait#wake} runs then; while it waits, {@code wake} also runs every quarter
+     * of the put timeout, so its owner can give up in time even while the writer is stuck. {@code wake}
+     * runs on the writer, the sweeper or the calling thread: it must be cheap and must not block.
+     */
+    void waitForRoom(RoomWait w) {
+        waits.add(w);
+        LockSupport.unpark(sweeper);
+        grantWaiting();
+    }
+
+    /** Grants room to the waits in order while it fits. Any thread; one grants at a time. */
+    private void grantWaiting() {
+        synchronized (waits) {
+            RoomWait w;
+            while ((w = waits.peek()) != null) {
+                if (!w.isWaiting()) {
+                    waits.poll(); // gave up
+                    continue;
+                }
+                if (!reserveRoom(w.rows.size(), w.bytes)) {
+                    return;
+                }
+                waits.poll();
+                if (w.grant()) {
+                    wakeSafely(w);
+                } else {
+                    release(w.rows.size(), w.bytes); // it gave up meanwhile
+                }
+            }
+        }
+    }
+
+    /** Gives back the room of a granted wait that will not be taken. */
+    void releaseGranted(RoomWait w) {
+        release(w.rows.size(), w.bytes);
+        grantWaiting();
+    }
+
+    private static void wakeSafely(RoomWait w) {
+        try {
+            w.wake.run();
+        } catch (RuntimeException e) {
+            log.error("spool writer: waking a put that waits for room failed", e);
+        }
+    }
+
+    /**
+     * Whether the writer is stuck: work waits for it and it has finished no transaction for half the put
+     * timeout (a disk stall, another process holding the file's lock). Puts are then refused at once.
+     */
+    boolean stuck() {
+        return pendingRows.get() > 0 && System.nanoTime() - progressNanos >= putTimeoutNanos / 2;
+    }
+
+    /** When a request refused as busy now should be retried: the time the writer needs for what waits (ms). */
+    long retryAfterMillis() {
+        return budget.drainMillis(pendingRows.get());
+    }
+
+    /** The writer's measured commit rate under load (rows/s), for status and messages. */
+    double commitRowsPerSecond() {
+        return budget.rowsPerSecond();
+    }
+
+    /** Rows that may wait for the writer now (the admission budget). */
+    int admissionRows() {
+        return budget.rows();
     }
 
     /** Enqueues a request whose room was {@link #reserve reserved}. */
@@ -202,6 +292,7 @@ final class GroupCommitWriter {
             }
         }
         terminated = true;
+        waits.forEach(GroupCommitWriter::wakeSafely); // they give up and find the spool closed
         for (PreparedStatement p : new PreparedStatement[] {insertRow, advanceIds, upsertStats, upsertQuarantineStats,
                 selectProgress, upsertProgress}) {
             try {
@@ -213,8 +304,8 @@ final class GroupCommitWriter {
         String stopped = failure;
         AppendRequest r;
         while ((r = appends.poll()) != null) {
-            release(r);
             if (r.cancel()) {
+                release(r);
                 if (stopped != null) {
                     reject(r, RejectReason.IO_ERROR, stopped);
                 } else {
@@ -229,6 +320,7 @@ final class GroupCommitWriter {
     }
 
     private void commitOnce() {
+        long began = System.nanoTime();
         try (Statement s = conn.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
         } catch (SQLException e) {
@@ -272,7 +364,14 @@ final class GroupCommitWriter {
             }
             return;
         }
+        progressNanos = System.nanoTime();
+        if (!appends.isEmpty()) {
+            budget.saturatedCommit((int) txn.rowsAppended, progressNanos - began);
+        }
         succeed(claimed, batchOps, txn);
+        if (!waits.isEmpty()) {
+            grantWaiting();
+        }
     }
 
     private void retryAlone(List<AppendRequest> rs, List<WriteOp<?>> os) {
@@ -305,15 +404,14 @@ final class GroupCommitWriter {
         AppendRequest r;
         while ((rows == 0 || (rows < maxRowsPerCommit && bytes < maxBytesPerCommit)) && (r = appends.poll()) != null) {
             if (now - r.deadlineNanos > 0) {
-                release(r);
                 if (r.cancel()) {
+                    release(r);
                     rejectTimedOut(r);
                 }
                 continue;
             }
             if (!r.claim()) {
-                release(r);
-                continue; // cancelled by the sweeper, already answered
+                continue; // cancelled by the sweeper: already released and answered
             }
             // A claimed request stays counted as pending until its outcome is known, so the spool cap
             // (queued + pending) never undercounts rows that are being committed.
@@ -324,8 +422,12 @@ final class GroupCommitWriter {
     }
 
     private void release(AppendRequest r) {
-        pendingRows.addAndGet(-r.rows.size());
-        pendingBytes.addAndGet(-r.bytes);
+        release(r.rows.size(), r.bytes);
+    }
+
+    private void release(int rows, long bytes) {
+        pendingRows.addAndGet(-rows);
+        pendingBytes.addAndGet(-bytes);
     }
 
     private void endTransaction(String sql) {
@@ -386,7 +488,7 @@ final class GroupCommitWriter {
 
     private void reject(AppendRequest r, RejectReason reason, String msg) {
         counters.rejected(reason, r.rows.size());
-        long retry = reason == RejectReason.BUSY ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(putTimeoutNanos) / 2) : 0;
+        long retry = reason == RejectReason.BUSY ? retryAfterMillis() : 0;
         r.future.completeExceptionally(new Rejection(reason, msg, retry));
     }
 
@@ -398,9 +500,15 @@ final class GroupCommitWriter {
     private void runSweeper() {
         long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(1), putTimeoutNanos / 4);
         while (!terminated) {
-            if (pendingRows.get() == 0) {
+            if (pendingRows.get() == 0 && waits.isEmpty()) {
                 LockSupport.park(this);
                 continue;
+            }
+            grantWaiting();
+            for (RoomWait w : waits) {
+                if (w.isWaiting()) {
+                    wakeSafely(w); // it re-checks how long it has waited: long enough to be answered busy?
+                }
             }
             long now = System.nanoTime();
             for (AppendRequest r : appends) {
@@ -408,6 +516,7 @@ final class GroupCommitWriter {
                     break; // FIFO: everything behind it is younger
                 }
                 if (r.cancel()) {
+                    release(r); // whoever cancels a request gives its room back: at once, not when the writer resumes
                     rejectTimedOut(r);
                 }
             }

@@ -9,6 +9,8 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -165,22 +167,53 @@ public final class Spool implements AutoCloseable {
      * {@code createdUs} is given (one per row, microseconds since the epoch), and advancing the import
      * progress {@code mark} in the same transaction when given: if the recorded progress is no longer
      * {@code mark.after()} the future fails with a {@link RejectReason#BAD_REQUEST} rejection and nothing
-     * is written.
+     * is written. A put that finds no room in the writer's queue is refused busy at once.
      */
     public CompletableFuture<Integer> appendAll(TableName table, List<byte[]> rows, long[] createdUs, ImportMark mark) {
+        return ((Offer.Taken) admit(table, rows, createdUs, mark, null)).result();
+    }
+
+    /** What {@link #offer} did with a put. */
+    public sealed interface Offer {
+        /** Handed to the writer (or refused): the future completes once committed, or with a {@link Rejection}. */
+        record Taken(CompletableFuture<Integer> result) implements Offer {}
+
+        /** The writer's queue has no room now: the put waits for it, see {@link RoomWait}. Nothing is written yet. */
+        record Waiting(RoomWait roomWait) implements Offer {}
+    }
+
+    /**
+     * {@link #appendAll(TableName, List, long[], ImportMark)}, except that a put finding no room in the
+     * writer's queue (the admission budget, see {@link AdmissionBudget}) waits for it instead of being
+     * refused: it is granted room in turn, in the order waits began, and {@code wake} runs then (and every
+     * quarter of the put timeout meanwhile, so the caller can {@link RoomWait#giveUp} in time). So a
+     * connection holds a put back (and stops reading) instead of having it refused after the whole put
+     * timeout. {@code wake} runs on a spool thread or this one: cheap, never blocking.
+     */
+    public Offer offer(TableName table, List<byte[]> rows, long[] createdUs, ImportMark mark, Runnable wake) {
+        return admit(table, rows, createdUs, mark, Objects.requireNonNull(wake));
+    }
+
+    /** {@link #offer(TableName, List, long[], ImportMark, Runnable)} of rows created now, not imported. */
+    public Offer offer(TableName table, List<byte[]> rows, Runnable wake) {
+        return offer(table, rows, null, null, wake);
+    }
+
+    /** {@code wake} null: a put that finds no room is refused busy at once. */
+    private Offer admit(TableName table, List<byte[]> rows, long[] createdUs, ImportMark mark, Runnable wake) {
         if (createdUs != null && createdUs.length != rows.size()) {
-            return rejected(RejectReason.BAD_REQUEST, createdUs.length + " created times for " + rows.size() + " rows",
-                    rows.size());
+            return new Offer.Taken(rejected(RejectReason.BAD_REQUEST, createdUs.length + " created times for "
+                    + rows.size() + " rows", rows.size()));
         }
         if (rows.isEmpty()) {
-            return rejected(RejectReason.BAD_REQUEST, "no rows", 0);
+            return new Offer.Taken(rejected(RejectReason.BAD_REQUEST, "no rows", 0));
         }
         if (closed) {
-            return rejected(RejectReason.SHUTTING_DOWN, "the agent is shutting down", rows.size());
+            return new Offer.Taken(rejected(RejectReason.SHUTTING_DOWN, "the agent is shutting down", rows.size()));
         }
         String stopped = writer.failure();
         if (stopped != null) {
-            return rejected(RejectReason.IO_ERROR, stopped, rows.size());
+            return new Offer.Taken(rejected(RejectReason.IO_ERROR, stopped, rows.size()));
         }
         long bytes = 0;
         for (byte[] r : rows) {
@@ -188,23 +221,58 @@ public final class Spool implements AutoCloseable {
         }
         String full = capRefusal(bytes);
         if (full != null) {
-            return rejected(RejectReason.SPOOL_FULL, full, rows.size());
+            return new Offer.Taken(rejected(RejectReason.SPOOL_FULL, full, rows.size()));
         }
         String diskFull = diskReserve.refusal(writer.pendingBytes() + bytes);
         if (diskFull != null) {
-            return rejected(RejectReason.SPOOL_FULL, diskFull, rows.size());
+            return new Offer.Taken(rejected(RejectReason.SPOOL_FULL, diskFull, rows.size()));
         }
-        if (!writer.reserve(rows.size(), bytes)) {
-            counters.rejected(RejectReason.BUSY, rows.size());
-            return CompletableFuture.failedFuture(new Rejection(RejectReason.BUSY, "admission queue is full: "
-                    + writer.pendingRows() + " rows wait for the spool writer (CH_ADMISSION_QUEUE_ROWS="
-                    + config.admissionQueueRows() + ", CH_ADMISSION_QUEUE_BYTES=" + config.admissionQueueBytes() + ")",
-                    Math.max(1, config.putTimeout().toMillis() / 2)));
+        if (writer.reserve(rows.size(), bytes)) {
+            return new Offer.Taken(submitReserved(table, rows, bytes, createdUs, mark));
         }
+        if (wake == null || writer.stuck()) {
+            return new Offer.Taken(refuseBusy(rows.size())); // a stuck writer: refused at once, not after a wait
+        }
+        RoomWait w = new RoomWait(this, table, rows, bytes, createdUs, mark, wake);
+        writer.waitForRoom(w);
+        return new Offer.Waiting(w);
+    }
+
+    /** Whether the writer committed nothing for half the put timeout while work waited for it. */
+    boolean writerStuck() {
+        return writer.stuck();
+    }
+
+    long putTimeoutNanos() {
+        return config.putTimeout().toNanos();
+    }
+
+    /** The rows of a wait that was granted room, to the writer; its put timeout starts now. */
+    CompletableFuture<Integer> submitGranted(RoomWait w) {
+        return submitReserved(w.table, w.rows, w.bytes, w.createdUs, w.mark);
+    }
+
+    /** Gives back the room granted to a wait whose caller is gone. */
+    void releaseGranted(RoomWait w) {
+        writer.releaseGranted(w);
+    }
+
+    private CompletableFuture<Integer> submitReserved(TableName table, List<byte[]> rows, long bytes, long[] createdUs,
+                                                      ImportMark mark) {
         AppendRequest r = new AppendRequest(table.qualified(), rows, bytes, nowMicros(), createdUs, mark,
                 System.nanoTime() + config.putTimeout().toNanos());
         writer.submit(r);
         return r.future;
+    }
+
+    /** Refuses {@code rows} as busy: the writer's queue has no room, with a retry hint from its measured rate. */
+    CompletableFuture<Integer> refuseBusy(int rows) {
+        counters.rejected(RejectReason.BUSY, rows);
+        return CompletableFuture.failedFuture(new Rejection(RejectReason.BUSY, String.format(Locale.ROOT,
+                "the spool writer is saturated: %d rows wait for it, what it commits in half the put timeout at"
+                + " its measured %.0f rows/s (at most CH_ADMISSION_QUEUE_ROWS=%d rows, CH_ADMISSION_QUEUE_BYTES=%d)",
+                writer.pendingRows(), writer.commitRowsPerSecond(), config.admissionQueueRows(),
+                config.admissionQueueBytes()), writer.retryAfterMillis()));
     }
 
     /**

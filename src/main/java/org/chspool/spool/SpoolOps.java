@@ -199,6 +199,23 @@ final class SpoolOps {
     }
 
     /** Removes a frozen batch's record (its rows are handled by the op it is composed with). */
+    /** Marks a frozen batch delivered: it is never sent again, and its rows are deleted chunk by chunk. */
+    static final class MarkDelivered extends WriteOp<Integer> {
+        private final long id;
+
+        MarkDelivered(long id) {
+            this.id = id;
+        }
+
+        @Override
+        Integer apply(Connection c, WriteContext ctx) throws SQLException {
+            try (PreparedStatement p = c.prepareStatement("UPDATE batch SET delivered = 1 WHERE id = ?")) {
+                p.setLong(1, id);
+                return p.executeUpdate();
+            }
+        }
+    }
+
     static final class RemoveBatch extends WriteOp<Integer> {
         private final long id;
 

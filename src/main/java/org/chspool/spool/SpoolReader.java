@@ -40,8 +40,8 @@ public final class SpoolReader implements AutoCloseable {
             throw new IllegalStateException("a status-only reader does not read frozen batches");
         }
         return inSnapshot(() -> {
-            try (PreparedStatement p = conn.prepareStatement("SELECT id, first_id, last_id, rows, checksum FROM batch"
-                    + " WHERE tbl = ? AND first_id > ? ORDER BY first_id LIMIT 1")) {
+            try (PreparedStatement p = conn.prepareStatement("SELECT id, first_id, last_id, rows, checksum, delivered"
+                    + " FROM batch WHERE tbl = ? AND first_id > ? ORDER BY first_id LIMIT 1")) {
                 p.setString(1, table.qualified());
                 p.setLong(2, afterId);
                 try (ResultSet rs = p.executeQuery()) {
@@ -51,7 +51,7 @@ public final class SpoolReader implements AutoCloseable {
                     long first = rs.getLong(2);
                     long last = rs.getLong(3);
                     return java.util.Optional.of(new FrozenBatch(rs.getLong(1), instanceId,
-                            rangeUnlocked(table, first, last), first, last, rs.getInt(4), rs.getLong(5)));
+                            rangeUnlocked(table, first, last), first, last, rs.getInt(4), rs.getLong(5), rs.getInt(6) != 0));
                 }
             }
         });

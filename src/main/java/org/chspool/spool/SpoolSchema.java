@@ -22,11 +22,14 @@ import java.sql.Statement;
  *       queue rows are invisible until one small transaction publishes them (see {@link Staging}).
  *   <li>5: {@code import_progress}, how far {@code spoolctl import-writer} got per predecessor file and
  *       table, committed with the imported rows (see {@link ImportMark}).
+ *   <li>6: {@code batch.delivered}: ClickHouse accepted the batch, its rows are being deleted in chunks
+ *       (each its own transaction, so appends never wait behind a large delete); a batch so marked is
+ *       never sent again, and what is left of it is deleted at the next read.
  * </ul>
  */
 public final class SpoolSchema {
     /** The version this build writes and understands. */
-    public static final int CURRENT_VERSION = 5;
+    public static final int CURRENT_VERSION = 6;
 
     private static final String[] V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -125,6 +128,11 @@ public final class SpoolSchema {
         "UPDATE schema_version SET version = 5",
     };
 
+    private static final String[] V6 = {
+        "ALTER TABLE batch ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0",
+        "UPDATE schema_version SET version = 6",
+    };
+
     private SpoolSchema() {}
 
     /** Creates the schema in a new file or checks/migrates an existing one. Runs in one transaction. */
@@ -177,6 +185,12 @@ public final class SpoolSchema {
                 }
                 if (v == 4 && target >= 5) {
                     for (String sql : V5) {
+                        s.execute(sql);
+                    }
+                    v = 5;
+                }
+                if (v == 5 && target >= 6) {
+                    for (String sql : V6) {
                         s.execute(sql);
                     }
                 }

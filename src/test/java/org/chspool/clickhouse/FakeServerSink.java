@@ -39,6 +39,11 @@ public final class FakeServerSink implements SingleServerSink {
                 "Code: 27, DB::Exception: Cannot parse input: expected { before: x", null);
     }
 
+    /** The rows of every insert attempted so far, in order. */
+    public List<List<byte[]>> inserts() {
+        return List.copyOf(payloads);
+    }
+
     @Override
     public ServerCapabilities probe() throws InsertFailure {
         return respond("probe");

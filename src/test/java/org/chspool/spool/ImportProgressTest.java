@@ -100,7 +100,7 @@ class ImportProgressTest {
     }
 
     @Test
-    void aVersion4FileIsMigratedToVersion5KeepingItsQueue() throws Exception {
+    void aVersion4FileIsMigratedToTheCurrentVersionKeepingItsQueue() throws Exception {
         AgentConfig cfg = TestConfigs.forDir(dir);
         java.nio.file.Files.createDirectories(dir);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + cfg.spoolFile())) {
@@ -117,7 +117,7 @@ class ImportProgressTest {
             assertEquals(2, spool.queuedRows());
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + cfg.spoolFile())) {
-            assertEquals(5, SpoolSchema.version(c));
+            assertEquals(SpoolSchema.CURRENT_VERSION, SpoolSchema.version(c));
         }
     }
 }

@@ -21,7 +21,7 @@ import org.chspool.ingest.SocketServer;
  * An agent in this process for admin and CLI tests: {@link SpoolAgent} against ClickHouse behind a
  * {@link FaultProxy}, with its put-protocol {@link SocketServer} on {@code <dir>/put.sock} and its
  * {@link AdminServer} on a free loopback port and {@code <dir>/admin.sock}, with a short DOWN threshold.
- * Fast timings (flush 0.2 s, backoff 100-300 ms, no shutdown grace). Its TCP listeners need {@link #TOKEN};
+ * Fast timings (flush 0.2 s, backoff 100-300 ms, no shutdown grace), a put timeout of 2 s. Its TCP listeners need {@link #TOKEN};
  * {@link #http} sends it as the admin bearer token. Close to stop everything.
  */
 public final class RunningAgent implements AutoCloseable {
@@ -44,6 +44,8 @@ public final class RunningAgent implements AutoCloseable {
                     "CH_SOCKET", dir.resolve("put.sock").toString(), "CH_NAMESPACE", "test",
                     "CH_FLUSH_INTERVAL_S", "0.2", "CH_BACKOFF_INITIAL_MS", "100", "CH_BACKOFF_MAX_MS", "300",
                     "CH_CONNECT_TIMEOUT_MS", "1000", "CH_SHUTDOWN_GRACE_S", "0", "CH_AUTH_TOKEN", TOKEN,
+                    // Tests that put and expect an ack: a loaded CI host must not turn a 100 ms put timeout into busy.
+                    "CH_PUT_TIMEOUT_MS", "2000",
                     "CH_ADMIN_LISTEN", "127.0.0.1:0", "CH_HTTP_LISTEN", "127.0.0.1:0", "CH_DOWN_AFTER_S", String.valueOf(downAfter.toMillis() / 1000.0)));
             kv.addAll(List.of(env));
             config = TestConfigs.forDir(dir, kv.toArray(String[]::new));

@@ -62,13 +62,19 @@ public final class LoadClients implements AutoCloseable {
      */
     public LoadClients(Ledger ledger, int clients, int batchRows, Duration pace, Path socket, List<String> tables,
                        RowShape shape) {
+        this(ledger, 1, clients, batchRows, pace, socket, tables, shape);
+    }
+
+    /** As above, with clients numbered from {@code firstClient} (their keys never overlap other clients'). */
+    public LoadClients(Ledger ledger, int firstClient, int clients, int batchRows, Duration pace, Path socket,
+                       List<String> tables, RowShape shape) {
         this.ledger = ledger;
         this.batchRows = batchRows;
         this.pace = pace;
         this.tables = List.copyOf(tables);
         this.shape = shape;
         this.socket.set(socket);
-        for (int c = 1; c <= clients; c++) {
+        for (int c = firstClient; c < firstClient + clients; c++) {
             int client = c;
             Thread t = new Thread(() -> stream(client), "torture-client-" + c);
             t.setDaemon(true);

@@ -26,6 +26,8 @@ import org.chspool.testing.FaultProxy;
  * {@link FaultProxy}, with 8 clients streaming, through these phases:
  * <ol>
  *   <li>{@code kill -9} at random moments, restarting at once, while the replayer drains;
+ *   <li>{@code kill -9} under overload: 32 more clients sending 100-row batches back to back, far more
+ *       than the spool writer commits (the agent holds their connections back);
  *   <li>the proxy cycling refuse / delay beyond the socket timeout / cut mid-request / HTTP 503 / cut
  *       after the response, with pass in between; then ClickHouse down with no load, measuring the agent's
  *       CPU time against wall time (it must not spin);
@@ -41,11 +43,11 @@ import org.chspool.testing.FaultProxy;
  */
 public final class TortureRun {
     /** How hard to push. */
-    record Options(int killCycles, Duration faultTime, Duration faultSlice, int fuzzLines, int accessProbes,
-                   Duration cpuWindow, Duration diskFullLoad, long seed) {
-        static final Options SHORT = new Options(5, Duration.ofSeconds(20), Duration.ofSeconds(2), 3000, 300,
+    record Options(int killCycles, int overloadKillCycles, Duration faultTime, Duration faultSlice, int fuzzLines,
+                   int accessProbes, Duration cpuWindow, Duration diskFullLoad, long seed) {
+        static final Options SHORT = new Options(5, 2, Duration.ofSeconds(20), Duration.ofSeconds(2), 3000, 300,
                 Duration.ofSeconds(5), Duration.ofSeconds(40), 1);
-        static final Options FULL = new Options(50, Duration.ofMinutes(3), Duration.ofSeconds(4), 30000, 3000,
+        static final Options FULL = new Options(50, 10, Duration.ofMinutes(3), Duration.ofSeconds(4), 30000, 3000,
                 Duration.ofSeconds(20), Duration.ofSeconds(60), 1);
     }
 
@@ -100,6 +102,8 @@ public final class TortureRun {
             try (LoadClients clients = new LoadClients(ledger, 8, 10, Duration.ofMillis(25), main.socket())) {
                 ledger.phase("kill-9");
                 killCycles(main);
+                ledger.phase("overload-kill-9");
+                overloadKillCycles(main);
                 ledger.phase("faults");
                 faultCycles(main, clients, proxy);
                 ledger.phase("fuzz");
@@ -133,6 +137,25 @@ public final class TortureRun {
         env.put("CH_FLUSH_INTERVAL_S", "1");
         env.put("CH_SHUTDOWN_GRACE_S", "10");
         return env;
+    }
+
+    /**
+     * kill -9 at random moments while 32 more clients (numbered from 101, so their keys are their own) send
+     * 100-row batches back to back: an overload, with puts held back for room in the writer's queue when
+     * the agent dies. Every row acknowledged must survive.
+     */
+    private void overloadKillCycles(AgentProcess agent) throws Exception {
+        try (LoadClients burst = new LoadClients(ledger, 101, 32, 100, Duration.ZERO, agent.socket(),
+                List.of(LoadClients.EVENTS, LoadClients.REPLICATED), LoadClients.TORTURE_ROWS)) {
+            for (int i = 0; i < opt.overloadKillCycles(); i++) {
+                Thread.sleep(500 + random.nextInt(1500)); // the random moment of the crash
+                agent.kill9();
+                agent.start(START_TIMEOUT);
+            }
+            Thread.sleep(1000); // the burst goes on against the restarted agent
+            summary.put("rows sent by the overload burst", burst.rowsSent());
+        }
+        summary.put("kill -9 cycles under overload", opt.overloadKillCycles());
     }
 
     /** kill -9 at random moments while clients stream and the replayer drains; restart at once. */
