@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.chspool.spool.RejectReason;
 import org.chspool.spool.Rejection;
+import org.chspool.spool.RoomWait;
 import org.chspool.spool.Spool;
 import org.chspool.spool.StagedAppends;
 import org.chspool.spool.Staging;
@@ -64,7 +66,7 @@ final class SpoolAppender {
         long deadline = System.nanoTime() + busyWaitNanos;
         while (true) {
             try {
-                await(spool.appendAll(table, rows), "the commit", "; the rows of this request may or may not be spooled");
+                await(offerAndWait(table, rows), "the commit", "; the rows of this request may or may not be spooled");
                 return;
             } catch (HttpError e) {
                 if (!(e instanceof Busy busy) || System.nanoTime() - deadline >= 0) {
@@ -73,6 +75,31 @@ final class SpoolAppender {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(busy.retryAfterMs(), 50))));
             }
         }
+    }
+
+    /**
+     * The rows to the spool; when the writer's queue has no room, this handler thread waits its turn for
+     * room like a put connection does (in the order waits began), until granted or the wait is hopeless
+     * (then busy, retried by the caller).
+     */
+    private CompletableFuture<Integer> offerAndWait(TableName table, List<byte[]> rows) throws HttpError {
+        Semaphore woken = new Semaphore(0);
+        Spool.Offer offer = spool.offer(table, rows, woken::release);
+        if (offer instanceof Spool.Offer.Taken taken) {
+            return taken.result();
+        }
+        RoomWait wait = ((Spool.Offer.Waiting) offer).roomWait();
+        try {
+            while (!wait.granted() && !wait.hopeless()) {
+                woken.tryAcquire(10, TimeUnit.MILLISECONDS); // woken when granted, and every quarter put timeout
+            }
+        } catch (InterruptedException e) {
+            wait.abandon();
+            Thread.currentThread().interrupt();
+            throw new HttpError(ClickHouseCode.ABORTED, "interrupted while waiting for the spool writer;"
+                    + " nothing of this request was spooled");
+        }
+        return wait.granted() ? wait.take() : wait.giveUp();
     }
 
     private void appendStaged(TableName table, StagedRows rows) throws HttpError {
