@@ -99,7 +99,12 @@ public final class TortureRun {
             Map<String, String> env = agentEnv(proxy);
             AgentProcess main = new AgentProcess(work.resolve("main"), work.resolve("main-agent.log"), env);
             main.start(START_TIMEOUT);
-            try (LoadClients clients = new LoadClients(ledger, 8, 10, Duration.ofMillis(25), main.socket())) {
+            try (LoadClients clients = new LoadClients(ledger, 8, 10, Duration.ofMillis(25), main.socket());
+                 AutoCloseable killOnFailure = () -> {
+                     if (main.isAlive()) {
+                         main.kill9(); // a phase failed: the child must not outlive the run
+                     }
+                 }) {
                 ledger.phase("kill-9");
                 killCycles(main);
                 ledger.phase("overload-kill-9");
