@@ -222,11 +222,13 @@ final class GroupCommitWriter {
     }
 
     /**
-     * Whether the writer is stuck: work waits for it and it has finished no transaction for half the put
-     * timeout (a disk stall, another process holding the file's lock). Puts are then refused at once.
+     * Whether the writer is stuck: work waits for it and it has finished no transaction for a whole put
+     * timeout (a disk stall, another process holding the file's lock). Puts are then refused at once. Not
+     * half: a transaction of a full admission budget takes about half the put timeout by construction, and
+     * an fsync on a busy disk may add to it.
      */
     boolean stuck() {
-        return pendingRows.get() > 0 && System.nanoTime() - progressNanos >= putTimeoutNanos / 2;
+        return pendingRows.get() > 0 && System.nanoTime() - progressNanos >= putTimeoutNanos;
     }
 
     /** When a request refused as busy now should be retried: the time the writer needs for what waits (ms). */

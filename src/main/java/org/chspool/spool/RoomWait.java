@@ -56,7 +56,7 @@ public final class RoomWait {
     }
 
     /**
-     * Whether waiting on is pointless: the writer is stuck (it committed nothing for half the put timeout
+     * Whether waiting on is pointless: the writer is stuck (it committed nothing for a whole put timeout
      * while work waited), or this put has waited the whole put timeout. Then {@link #giveUp}. While the
      * writer commits, a put waits its turn: the waits ahead of it are at most one per connection.
      */

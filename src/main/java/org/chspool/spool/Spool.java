@@ -238,7 +238,7 @@ public final class Spool implements AutoCloseable {
         return new Offer.Waiting(w);
     }
 
-    /** Whether the writer committed nothing for half the put timeout while work waited for it. */
+    /** Whether the writer committed nothing for a whole put timeout while work waited for it. */
     boolean writerStuck() {
         return writer.stuck();
     }
@@ -268,11 +268,15 @@ public final class Spool implements AutoCloseable {
     /** Refuses {@code rows} as busy: the writer's queue has no room, with a retry hint from its measured rate. */
     CompletableFuture<Integer> refuseBusy(int rows) {
         counters.rejected(RejectReason.BUSY, rows);
-        return CompletableFuture.failedFuture(new Rejection(RejectReason.BUSY, String.format(Locale.ROOT,
-                "the spool writer is saturated: %d rows wait for it, what it commits in half the put timeout at"
-                + " its measured %.0f rows/s (at most CH_ADMISSION_QUEUE_ROWS=%d rows, CH_ADMISSION_QUEUE_BYTES=%d)",
-                writer.pendingRows(), writer.commitRowsPerSecond(), config.admissionQueueRows(),
-                config.admissionQueueBytes()), writer.retryAfterMillis()));
+        String message = writer.stuck()
+                ? String.format(Locale.ROOT, "the spool writer has committed nothing for the put timeout of %d ms while"
+                        + " %d rows wait for it (a disk stall, or another process holding the spool file's lock?)",
+                        config.putTimeout().toMillis(), writer.pendingRows())
+                : String.format(Locale.ROOT, "the spool writer is saturated: %d rows wait for it, what it commits in"
+                        + " half the put timeout at its measured %.0f rows/s (at most CH_ADMISSION_QUEUE_ROWS=%d rows,"
+                        + " CH_ADMISSION_QUEUE_BYTES=%d)", writer.pendingRows(), writer.commitRowsPerSecond(),
+                        config.admissionQueueRows(), config.admissionQueueBytes());
+        return CompletableFuture.failedFuture(new Rejection(RejectReason.BUSY, message, writer.retryAfterMillis()));
     }
 
     /**

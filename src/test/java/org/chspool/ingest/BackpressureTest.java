@@ -56,6 +56,29 @@ class BackpressureTest {
     }
 
     @Test
+    void aWriterSlowerThanHalfThePutTimeoutIsNotTakenForStuck() throws Exception {
+        // One transaction of a full admission budget takes about half the put timeout by construction; a
+        // slow fsync adds to it. A writer that commits within the put timeout must not get puts refused.
+        try (IngestFixture f = IngestFixture.start(dir, "CH_ADMISSION_QUEUE_ROWS", "100", "CH_PUT_TIMEOUT_MS", "1000");
+             LineClient c = f.unixClient();
+             Connection lock = DriverManager.getConnection("jdbc:sqlite:" + f.config.spoolFile())) {
+            try (Statement s = lock.createStatement()) {
+                s.execute("BEGIN IMMEDIATE"); // the writer cannot commit for 700 ms: slow, not stuck
+            }
+            c.send(request(100, 1) + request(100, 2)); // the first fills the queue, the second waits for room
+            Thread.sleep(700); // the length of the slow commit (the writer's stall is what is tested)
+            try (Statement s = lock.createStatement()) {
+                s.execute("ROLLBACK");
+            }
+            for (int i = 1; i <= 2; i++) {
+                JsonNode r = SocketServerConformanceTest.json(c.readLine());
+                assertTrue(r.get("ok").asBoolean(), "request " + i + ": " + r);
+            }
+            assertEquals(200, f.rows("t").size());
+        }
+    }
+
+    @Test
     void aPutThatFindsNoRoomWhileTheWriterIsStuckIsRefusedBusyWithARetryHintAndNothingIsWritten() throws Exception {
         try (IngestFixture f = IngestFixture.start(dir, "CH_ADMISSION_QUEUE_ROWS", "100", "CH_PUT_TIMEOUT_MS", "400");
              LineClient c = f.unixClient();
