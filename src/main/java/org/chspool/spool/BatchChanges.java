@@ -41,35 +41,29 @@ final class BatchChanges {
     }
 
     /**
-     * Rows of an accepted batch deleted per transaction. A 50,000-row delete holds the writer for 50-150 ms
-     * (SQLite deletes row by row); in chunks, the appends queued meanwhile commit between them.
+     * Rows of an accepted batch deleted between two looks at the appends waiting. A 50,000-row delete holds
+     * the writer for 50-150 ms (SQLite deletes row by row); appends queued meanwhile go next after the chunk.
      */
     static final int DELETE_CHUNK_ROWS = 2_000;
 
     /**
-     * The batch was accepted: its rows and record leave the spool. A batch of up to
-     * {@link #DELETE_CHUNK_ROWS} rows in one transaction; a larger one is first marked delivered together
-     * with its first chunk, then deleted chunk by chunk, one transaction each (each submitted when the one
-     * before committed, so appends interleave), the record with the last. A restart in between finds the
-     * mark: the batch is never sent again, only what is left of it deleted. Completes with the rows removed.
+     * The batch was accepted: its rows and record leave the spool, in one transaction while no appends
+     * wait; when appends arrive, after the current chunk of {@link #DELETE_CHUNK_ROWS} rows the batch is
+     * marked delivered, the transaction commits (the appends go next), and the rest follows in later
+     * transactions, the record with the last rows ({@link SpoolOps.DeleteDelivered}). So appends never wait
+     * behind a large delete, and an idle writer pays one commit (one fsync with CH_SYNC=FULL) per batch. A
+     * restart in between finds the mark: the batch is never sent again, only what is left of it deleted.
+     * Completes with the rows removed.
      */
     CompletableFuture<Integer> delivered(FrozenBatch b) {
-        SpoolBatch rows = b.rows();
-        if (rows.size() <= DELETE_CHUNK_ROWS) {
-            return replace(b, delete(rows.table(), rows), List.of(), 0).thenApply(Spool.Replacement::rowsRemoved);
-        }
-        int firstEnd = DELETE_CHUNK_ROWS;
-        CompletableFuture<Integer> removed = writer.submitOp(new SpoolOps.All(List.of(
-                        delete(rows.table(), rows.slice(0, firstEnd)), new SpoolOps.MarkDelivered(b.id()))))
-                .future.thenApply(results -> (Integer) results.get(0));
-        for (int from = firstEnd; from < rows.size(); from += DELETE_CHUNK_ROWS) {
-            SpoolBatch chunk = rows.slice(from, Math.min(rows.size(), from + DELETE_CHUNK_ROWS));
-            boolean last = from + DELETE_CHUNK_ROWS >= rows.size();
-            removed = removed.thenCompose(n -> (last
-                    ? replace(b, delete(chunk.table(), chunk), List.of(), 0).thenApply(Spool.Replacement::rowsRemoved)
-                    : writer.submitOp(delete(chunk.table(), chunk)).future).thenApply(m -> n + m));
-        }
-        return removed;
+        return deleteDelivered(b, 0, 0);
+    }
+
+    private CompletableFuture<Integer> deleteDelivered(FrozenBatch b, int from, int removedSoFar) {
+        return writer.submitOp(new SpoolOps.DeleteDelivered(b, from, DELETE_CHUNK_ROWS)).future.thenCompose(r -> {
+            int removed = removedSoFar + r[0];
+            return r[1] >= b.size() ? CompletableFuture.completedFuture(removed) : deleteDelivered(b, r[1], removed);
+        });
     }
 
     CompletableFuture<QuarantineOutcome> quarantine(FrozenBatch b, String error, String reason) {

@@ -631,6 +631,11 @@ final class GroupCommitWriter {
         }
 
         @Override
+        public boolean appendsWaiting() {
+            return !appends.isEmpty();
+        }
+
+        @Override
         public void tableDelta(String table, long rows, long bytes) {
             long[] d = deltas.computeIfAbsent(table, k -> new long[2]);
             d[0] += rows;

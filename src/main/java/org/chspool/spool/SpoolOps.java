@@ -199,20 +199,44 @@ final class SpoolOps {
     }
 
     /** Removes a frozen batch's record (its rows are handled by the op it is composed with). */
-    /** Marks a frozen batch delivered: it is never sent again, and its rows are deleted chunk by chunk. */
-    static final class MarkDelivered extends WriteOp<Integer> {
-        private final long id;
+    /**
+     * Deletes the rows of an accepted frozen batch from position {@code from} on, {@code chunkRows} at a
+     * time, and its record with the last of them; but between chunks, if appends wait for the writer, it
+     * stops, marks the batch delivered (never to be sent again) and returns how far it got, so the
+     * transaction commits and the appends go next; the caller submits the rest. Without appends waiting
+     * the whole batch goes in one transaction. Result: {rows deleted, position reached}.
+     */
+    static final class DeleteDelivered extends WriteOp<int[]> {
+        private final FrozenBatch batch;
+        private final int from;
+        private final int chunkRows;
 
-        MarkDelivered(long id) {
-            this.id = id;
+        DeleteDelivered(FrozenBatch batch, int from, int chunkRows) {
+            this.batch = batch;
+            this.from = from;
+            this.chunkRows = chunkRows;
         }
 
         @Override
-        Integer apply(Connection c, WriteContext ctx) throws SQLException {
-            try (PreparedStatement p = c.prepareStatement("UPDATE batch SET delivered = 1 WHERE id = ?")) {
-                p.setLong(1, id);
-                return p.executeUpdate();
+        int[] apply(Connection c, WriteContext ctx) throws SQLException {
+            SpoolBatch rows = batch.rows();
+            int at = from;
+            int deleted = 0;
+            while (at < rows.size()) {
+                int end = Math.min(rows.size(), at + chunkRows);
+                SpoolBatch chunk = rows.slice(at, end);
+                deleted += new Delete(chunk.table().qualified(), chunk.ids(), chunk.bytes()).apply(c, ctx);
+                at = end;
+                if (at < rows.size() && ctx.appendsWaiting()) {
+                    try (PreparedStatement p = c.prepareStatement("UPDATE batch SET delivered = 1 WHERE id = ?")) {
+                        p.setLong(1, batch.id());
+                        p.executeUpdate();
+                    }
+                    return new int[] {deleted, at};
+                }
             }
+            new RemoveBatch(batch.id()).apply(c, ctx);
+            return new int[] {deleted, at};
         }
     }
 

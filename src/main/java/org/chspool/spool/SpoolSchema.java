@@ -22,9 +22,9 @@ import java.sql.Statement;
  *       queue rows are invisible until one small transaction publishes them (see {@link Staging}).
  *   <li>5: {@code import_progress}, how far {@code spoolctl import-writer} got per predecessor file and
  *       table, committed with the imported rows (see {@link ImportMark}).
- *   <li>6: {@code batch.delivered}: ClickHouse accepted the batch, its rows are being deleted in chunks
- *       (each its own transaction, so appends never wait behind a large delete); a batch so marked is
- *       never sent again, and what is left of it is deleted at the next read.
+ *   <li>6: {@code batch.delivered}: ClickHouse accepted the batch and its delete yielded to waiting
+ *       appends part way (see {@code SpoolOps.DeleteDelivered}); a batch so marked is never sent again,
+ *       and what is left of it is deleted at the next read.
  * </ul>
  */
 public final class SpoolSchema {

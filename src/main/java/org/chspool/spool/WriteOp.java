@@ -33,5 +33,8 @@ abstract class WriteOp<T> {
 
         /** {@code rows} became visible in the queue (published): counted as accepted, and delivery is woken. */
         void appended(long rows);
+
+        /** Whether appends are waiting for the writer now: a long op should commit what it did and yield. */
+        boolean appendsWaiting();
     }
 }

@@ -144,7 +144,9 @@ public final class PutBenchmark {
                         if (e == null) {
                             ackedRows.addAndGet(n);
                         } else {
-                            errors.incrementAndGet();
+                            if (errors.getAndIncrement() == 0) {
+                                System.err.println("first error: " + e); // what kind, to read beside the count
+                            }
                         }
                         inFlight.release();
                     });
