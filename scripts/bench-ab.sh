@@ -44,5 +44,6 @@ print(f"{'configuration':<32} {'old (median)':>14} {'new (median)':>14} {'new/ol
 for label in o:
     if label in n:
         a, b = statistics.median(o[label]), statistics.median(n[label])
-        print(f"{label:<32} {a:>14,.0f} {b:>14,.0f} {b / a if a else float('nan'):>8.2f}")
+        fmt = ",.2f" if "cpu" in label else ",.0f"
+        print(f"{label:<32} {a:>14{fmt}} {b:>14{fmt}} {b / a if a else float('nan'):>8.2f}")
 PY
