@@ -20,11 +20,15 @@ import java.sql.Statement;
  *       never scan it. Filled from the quarantine by the migration.
  *   <li>4: {@code staging}, the requests being staged (a large HTTP insert): reserved id ranges whose
  *       queue rows are invisible until one small transaction publishes them (see {@link Staging}).
+ *   <li>5: reserved for a parallel branch (see {@link #V5}).
+ *   <li>6: {@code insert_shape}, the formats, column lists and settings rows were inserted with
+ *       ({@link InsertShapes}); a row carries its shape id in its payload ({@link ShapedPayload}), so the
+ *       queue and the quarantine are unchanged and old rows are shape 0 without a rewrite.
  * </ul>
  */
 public final class SpoolSchema {
     /** The version this build writes and understands. */
-    public static final int CURRENT_VERSION = 4;
+    public static final int CURRENT_VERSION = 6;
 
     private static final String[] V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -108,6 +112,28 @@ public final class SpoolSchema {
         "UPDATE schema_version SET version = 4",
     };
 
+    /**
+     * Version 5 belongs to a branch developed in parallel (the lead merges its statements here); on this
+     * branch it only bumps the version, so the step to 6 has a 5 to start from.
+     */
+    private static final String[] V5 = {
+        "UPDATE schema_version SET version = 5",
+    };
+
+    private static final String[] V6 = {
+        // One record per distinct (table, format, column list, settings) rows were inserted with; kept
+        // forever (few, small). Rows refer to it by the id in their payload's tag (ShapedPayload); id 0,
+        // the plain JSONEachRow object, has no record.
+        "CREATE TABLE insert_shape ("
+            + " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            + " tbl TEXT NOT NULL,"
+            + " format TEXT NOT NULL,"              // the ClickHouse format rows are sent in
+            + " columns TEXT NOT NULL,"             // JSON array of column names, [] for none
+            + " settings TEXT NOT NULL)",           // JSON object of input-format settings, {} for none
+        "CREATE UNIQUE INDEX insert_shape_unique ON insert_shape (tbl, format, columns, settings)",
+        "UPDATE schema_version SET version = 6",
+    };
+
     private SpoolSchema() {}
 
     /** Creates the schema in a new file or checks/migrates an existing one. Runs in one transaction. */
@@ -154,6 +180,18 @@ public final class SpoolSchema {
                 }
                 if (v == 3 && target >= 4) {
                     for (String sql : V4) {
+                        s.execute(sql);
+                    }
+                    v = 4;
+                }
+                if (v == 4 && target >= 5) {
+                    for (String sql : V5) {
+                        s.execute(sql);
+                    }
+                    v = 5;
+                }
+                if (v == 5 && target >= 6) {
+                    for (String sql : V6) {
                         s.execute(sql);
                     }
                 }

@@ -1,0 +1,48 @@
+package org.chspool.clickhouse;
+
+import com.clickhouse.client.api.DataStreamWriter;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+
+/**
+ * Streams stored rows as an insert body: each payload from byte {@code skip} on (the spool's tag before
+ * the row, the same length for every row of a batch), joined with {@code '\n'} and, for the line formats
+ * (TabSeparated, CSV), ended with one. The rows are sent as they were received; no parsing. Each payload
+ * is written straight into a 64 KiB buffer in front of the request stream.
+ *
+ * <p>One instance per request; it only reads the list, so the caller must not change it while the
+ * insert runs.
+ */
+final class RowsBody implements DataStreamWriter {
+    private static final int BUFFER = 64 * 1024;
+
+    private final List<byte[]> payloads;
+    private final int skip;
+    private final boolean endWithNewline;
+
+    RowsBody(List<byte[]> payloads, int skip, boolean endWithNewline) {
+        this.payloads = payloads;
+        this.skip = skip;
+        this.endWithNewline = endWithNewline;
+    }
+
+    @Override
+    public void onOutput(OutputStream out) throws IOException {
+        // The client closes `out` itself; we only flush our buffer into it.
+        BufferedOutputStream buffered = new BufferedOutputStream(out, BUFFER);
+        int n = payloads.size();
+        for (int i = 0; i < n; i++) {
+            if (i > 0) {
+                buffered.write('\n');
+            }
+            byte[] p = payloads.get(i);
+            buffered.write(p, skip, p.length - skip);
+        }
+        if (endWithNewline && n > 0) {
+            buffered.write('\n');
+        }
+        buffered.flush();
+    }
+}
