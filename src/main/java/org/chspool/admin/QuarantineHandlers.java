@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.chspool.spool.InsertShape;
 import org.chspool.spool.QuarantinedRow;
 import org.chspool.spool.Rejection;
 import org.chspool.spool.TableName;
@@ -44,7 +45,12 @@ final class QuarantineHandlers {
             m.put("lastError", r.lastError());
             m.put("created", Instant.ofEpochSecond(0, r.createdUs() * 1000).toString());
             m.put("quarantined", Instant.ofEpochSecond(0, r.quarantinedUs() * 1000).toString());
-            m.put("row", r.payload());
+            m.put("row", r.row());
+            InsertShape shape = src.spool().shapes().get(r.shapeId());
+            m.put("format", shape == null ? "unknown shape " + r.shapeId() : shape.format());
+            if (shape != null && !shape.columns().isEmpty()) {
+                m.put("columns", shape.columns());
+            }
             rows.add(m);
         }
         return AdminHandlers.json(200, Map.of("rows", rows, "counts", src.spool().reader().quarantineCounts()));

@@ -13,13 +13,13 @@ import java.util.TreeMap;
  * @param format   a ClickHouse format name: {@code JSONEachRow}, {@code TabSeparated}, {@code CSV} or
  *                 {@code JSONCompactEachRow}
  * @param columns  column names, empty for none
- * @param settings input-format settings (already checked against {@link InputFormatSettings})
+ * @param settings input-format settings (those the intake let through)
  */
 public record InsertForm(String format, List<String> columns, Map<String, String> settings) {
-    /** The agent's own row form: compact JSON objects, no column list, no settings. */
-    public static final InsertForm JSON_EACH_ROW = new InsertForm("JSONEachRow", List.of(), Map.of());
     /** The formats rows may be stored and sent in. */
     public static final Set<String> FORMATS = Set.of("JSONEachRow", "TabSeparated", "CSV", "JSONCompactEachRow");
+    /** The agent's own row form: compact JSON objects, no column list, no settings. */
+    public static final InsertForm JSON_EACH_ROW = new InsertForm("JSONEachRow", List.of(), Map.of());
 
     public InsertForm {
         if (!FORMATS.contains(format)) {

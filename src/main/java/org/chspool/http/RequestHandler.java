@@ -114,7 +114,7 @@ final class RequestHandler implements HttpHandler {
                 throw new HttpError(ClickHouseCode.NOT_IMPLEMENTED, "INSERT needs a POST request");
             }
             InsertStatement insert = ((StatementParser.Insert) r.parsed()).statement();
-            InsertExecutor.Result done = inserts.run(insert, database(ex, params), r.data());
+            InsertExecutor.Result done = inserts.run(insert, database(ex, params), params, r.data());
             counters.inserted(done.rows());
             sendInserted(ex, params, done);
         } catch (BoundedInputStream.TooLarge e) {

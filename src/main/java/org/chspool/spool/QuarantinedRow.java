@@ -1,6 +1,19 @@
 package org.chspool.spool;
 
-/** One row in the quarantine, with why it is there. Immutable. */
+/**
+ * One row in the quarantine, with why it is there. Immutable.
+ *
+ * @param payload the stored payload as text (with its shape tag, see {@link ShapedPayload})
+ */
 public record QuarantinedRow(long id, String table, String payload, int attempts, String firstError,
                              String lastError, String reason, long createdUs, long quarantinedUs) {
+    /** The row as the client sent it (a TSV line, a CSV record, a JSON object or array). */
+    public String row() {
+        return ShapedPayload.rowText(payload);
+    }
+
+    /** The id of the row's {@link InsertShape} (0: a compact JSON object). */
+    public int shapeId() {
+        return ShapedPayload.shapeOf(payload);
+    }
 }

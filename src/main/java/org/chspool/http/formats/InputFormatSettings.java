@@ -1,4 +1,4 @@
-package org.chspool.clickhouse;
+package org.chspool.http.formats;
 
 import java.util.Set;
 
@@ -19,6 +19,26 @@ public final class InputFormatSettings {
             "input_format_max_rows_to_read_for_schema_inference", "input_format_max_bytes_to_read_for_schema_inference");
 
     private InputFormatSettings() {}
+
+    /**
+     * The settings of a request that travel with its rows: allowed URL parameters, then the statement's
+     * SETTINGS clause (which wins, as in ClickHouse). Others are ignored, as they always were.
+     */
+    public static java.util.Map<String, String> of(java.util.Map<String, String> urlParams,
+                                                   java.util.Map<String, String> statementSettings) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        urlParams.forEach((k, v) -> {
+            if (passes(k)) {
+                out.put(k, v);
+            }
+        });
+        statementSettings.forEach((k, v) -> {
+            if (passes(k)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
 
     /** Whether the client's setting {@code name} is sent with its rows (else it is ignored, as before). */
     public static boolean passes(String name) {
