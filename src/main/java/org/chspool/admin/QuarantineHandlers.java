@@ -45,8 +45,9 @@ final class QuarantineHandlers {
             m.put("lastError", r.lastError());
             m.put("created", Instant.ofEpochSecond(0, r.createdUs() * 1000).toString());
             m.put("quarantined", Instant.ofEpochSecond(0, r.quarantinedUs() * 1000).toString());
-            m.put("row", r.row());
             InsertShape shape = src.spool().shapes().get(r.shapeId());
+            m.put("row", shape != null && shape.isBinary() ? shape.format() + " data, " + r.rowBytes() + " bytes (not shown)"
+                    : r.row());
             m.put("format", shape == null ? "unknown shape " + r.shapeId() : shape.format());
             if (shape != null && !shape.columns().isEmpty()) {
                 m.put("columns", shape.columns());

@@ -173,7 +173,7 @@ public final class ClickHouseSink implements SingleServerSink {
             body = new CompactRowsAsObjects(payloads, skip, names);
             format = "JSONEachRow";
         } else {
-            body = new RowsBody(payloads, skip, !format.startsWith("JSON"));
+            body = RowsBody.of(format, payloads, skip);
         }
         List<String> quoted = new java.util.ArrayList<>(columns.size());
         for (String c : columns) {

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * Streams stored rows as an insert body: each payload from byte {@code skip} on (the spool's tag before
  * the row, the same length for every row of a batch), joined with {@code '\n'} and, for the line formats
- * (TabSeparated, CSV), ended with one. The rows are sent as they were received; no parsing. Each payload
+ * (TabSeparated, CSV), ended with one; RowBinary rows and blocks are concatenated. The rows are sent as they were received; no parsing. Each payload
  * is written straight into a 64 KiB buffer in front of the request stream.
  *
  * <p>One instance per request; it only reads the list, so the caller must not change it while the
@@ -22,10 +22,19 @@ final class RowsBody implements DataStreamWriter {
     private final int skip;
     private final boolean endWithNewline;
 
-    RowsBody(List<byte[]> payloads, int skip, boolean endWithNewline) {
+    private final boolean separated;
+
+    private RowsBody(List<byte[]> payloads, int skip, boolean separated, boolean endWithNewline) {
         this.payloads = payloads;
         this.skip = skip;
+        this.separated = separated;
         this.endWithNewline = endWithNewline;
+    }
+
+    /** The body of rows in {@code format}: RowBinary rows (or blocks) are concatenated, text rows joined by line feeds. */
+    static RowsBody of(String format, List<byte[]> payloads, int skip) {
+        boolean binary = format.equals("RowBinary");
+        return new RowsBody(payloads, skip, !binary, !binary && !format.startsWith("JSON"));
     }
 
     @Override
@@ -34,7 +43,7 @@ final class RowsBody implements DataStreamWriter {
         BufferedOutputStream buffered = new BufferedOutputStream(out, BUFFER);
         int n = payloads.size();
         for (int i = 0; i < n; i++) {
-            if (i > 0) {
+            if (i > 0 && separated) {
                 buffered.write('\n');
             }
             byte[] p = payloads.get(i);

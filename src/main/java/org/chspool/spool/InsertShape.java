@@ -31,6 +31,11 @@ public record InsertShape(String format, List<String> columns, Map<String, Strin
         settings = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(settings));
     }
 
+    /** Whether rows of this shape are binary (RowBinary rows or blocks), not text to show. */
+    public boolean isBinary() {
+        return format.equals("RowBinary");
+    }
+
     /** Whether rows of this shape are compact JSON objects the dedupe probe can read keys from. */
     public boolean isJsonObjects() {
         return format.equals("JSONEachRow");

@@ -12,6 +12,11 @@ public record QuarantinedRow(long id, String table, String payload, int attempts
         return ShapedPayload.rowText(payload);
     }
 
+    /** The size of the row (or block) as sent, without the tag. */
+    public int rowBytes() {
+        return row().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
     /** The id of the row's {@link InsertShape} (0: a compact JSON object). */
     public int shapeId() {
         return ShapedPayload.shapeOf(payload);

@@ -85,6 +85,16 @@ class FormatsCurlIT {
     }
 
     @Test
+    void rowBinaryFromClickHouseLandsAsOneBlockWithItsColumnList(ClickHouseEndpoint ch) throws Exception {
+        roundTrip(ch, "rb", "RowBinary", "RowBinary");
+    }
+
+    @Test
+    void rowBinaryWithNamesAndTypesLandsRowByRowOnAServerThatDoesNotKnowTheFormat(ClickHouseEndpoint ch) throws Exception {
+        roundTrip(ch, "rbnt", "RowBinary", "RowBinaryWithNamesAndTypes");
+    }
+
+    @Test
     void csvWithADelimiterSettingLandsAsClickHouseWouldReadIt(ClickHouseEndpoint ch) throws Exception {
         String db = ch.createDatabase("http_formats");
         ch.exec("DROP TABLE IF EXISTS " + db + ".semi");
@@ -131,17 +141,62 @@ class FormatsCurlIT {
         ch.exec("CREATE TABLE " + db + ".src_" + name + " (" + COLUMNS + ") ENGINE = MergeTree ORDER BY id");
         ch.exec("CREATE TABLE " + db + ".dst_" + name + " (" + COLUMNS + ") ENGINE = MergeTree ORDER BY id");
         ch.exec("INSERT INTO " + db + ".src_" + name + " VALUES " + ROWS);
-        String body = ch.query("SELECT * FROM " + db + ".src_" + name + " ORDER BY id FORMAT " + produced);
-        if (format.startsWith("JSONCompactEachRow")) {
-            body = compact(body, format.endsWith("WithNames"));
+        String select = "SELECT * FROM " + db + ".src_" + name + " ORDER BY id FORMAT " + produced;
+        Path file = dir.resolve(name + ".body");
+        String columns = "";
+        if (format.startsWith("RowBinary")) {
+            byte[] rows = bytes(ch, select);
+            if (format.equals("RowBinary")) {
+                Files.write(file, rows);
+                columns = " (id, name, score, day, tags, note)"; // as client-v2 sends it
+            } else {
+                Files.write(file, withNamesAndTypes(ch.query("DESCRIBE TABLE " + db + ".src_" + name), rows));
+            }
+        } else {
+            String body = ch.query(select);
+            Files.writeString(file, format.startsWith("JSONCompactEachRow") ? compact(body, format.endsWith("WithNames")) : body);
         }
-        Path file = Files.writeString(dir.resolve(name + ".body"), body);
         try (SpoolAgent agent = agent(ch, db)) {
-            assertEquals("200 ", curl(file, agent, "query=" + HttpFixture.q("INSERT INTO dst_" + name + " FORMAT " + format)));
+            assertEquals("200 ", curl(file, agent, "query=" + HttpFixture.q("INSERT INTO dst_" + name + columns
+                    + " FORMAT " + format)));
             Eventually.await(Duration.ofSeconds(60), "4 rows in dst_" + name, () -> ch.count(db + ".dst_" + name) == 4);
         }
         String expected = ch.query("SELECT * FROM " + db + ".src_" + name + " ORDER BY id FORMAT TabSeparated");
         assertEquals(expected, ch.query("SELECT * FROM " + db + ".dst_" + name + " ORDER BY id FORMAT TabSeparated"));
+    }
+
+    /** The raw bytes of a query's answer (binary formats). */
+    private static byte[] bytes(ClickHouseEndpoint ch, String sql) throws Exception {
+        java.net.http.HttpRequest r = java.net.http.HttpRequest.newBuilder(java.net.URI.create(ch.url() + "/"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(sql)).build();
+        java.net.http.HttpResponse<byte[]> resp = java.net.http.HttpClient.newHttpClient().send(r,
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, resp.statusCode(), new String(resp.body(), java.nio.charset.StandardCharsets.UTF_8));
+        return resp.body();
+    }
+
+    /** RowBinary rows behind a RowBinaryWithNamesAndTypes header built from DESCRIBE TABLE's answer. */
+    private static byte[] withNamesAndTypes(String describe, byte[] rows) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        List<String[]> cols = describe.lines().map(l -> l.split("\t")).toList();
+        varint(out, cols.size());
+        for (int part = 0; part < 2; part++) {
+            for (String[] c : cols) {
+                byte[] text = c[part].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                varint(out, text.length);
+                out.write(text);
+            }
+        }
+        out.write(rows);
+        return out.toByteArray();
+    }
+
+    private static void varint(java.io.ByteArrayOutputStream out, long v) {
+        while ((v & ~0x7fL) != 0) {
+            out.write((int) ((v & 0x7f) | 0x80));
+            v >>>= 7;
+        }
+        out.write((int) v);
     }
 
     /** JSONEachRow objects as JSONCompactEachRow arrays (with a names row first if asked). */

@@ -104,11 +104,37 @@ class InsertFormatsTest {
                     "ends inside its header");
             assertCode(f.post(insert("INSERT INTO t FORMAT CSV") + "&format_csv_delimiter=ab", "1ab2\n"), 400, "36",
                     "one ASCII character");
-            assertCode(f.post(insert("INSERT INTO t FORMAT RowBinary"), "x"), 501, "48", "TabSeparated", "CSV");
+            // RowBinaryWithNamesAndTypes: 2 columns (a UInt32, s String); the second row is cut inside its string
+            byte[] header = {2, 1, 'a', 1, 's', 6, 'U', 'I', 'n', 't', '3', '2', 6, 'S', 't', 'r', 'i', 'n', 'g'};
+            byte[] rows = {1, 0, 0, 0, 2, 'h', 'i', 2, 0, 0, 0, 5, 'c', 'u', 't'};
+            byte[] truncated = java.util.Arrays.copyOf(header, header.length + rows.length);
+            System.arraycopy(rows, 0, truncated, header.length, rows.length);
+            assertCode(f.post(insert("INSERT INTO t FORMAT RowBinaryWithNamesAndTypes"), truncated), 400, "33",
+                    "Cannot read all data", "row 2, column s (String)");
+            assertCode(f.post(insert("INSERT INTO t FORMAT Native"), "x"), 501, "48", "TabSeparated", "CSV");
             assertEquals(List.of(), f.rows("t"));
             // the same client (and its kept-alive connection) goes on inserting
             assertEquals(200, f.post(insert("INSERT INTO t FORMAT TSV"), "7\tg\n").statusCode());
             assertEquals(List.of("7\tg"), rows(f, "t"));
+        }
+    }
+
+    @Test
+    void rowBinaryWithNamesAndTypesIsSplitIntoRowsAndPlainRowBinaryIsKeptAsOneBlock() throws Exception {
+        try (HttpFixture f = HttpFixture.start(dir)) {
+            byte[] header = {2, 1, 'a', 1, 's', 6, 'U', 'I', 'n', 't', '3', '2', 6, 'S', 't', 'r', 'i', 'n', 'g'};
+            byte[] rows = {1, 0, 0, 0, 2, 'h', 'i', 2, 0, 0, 0, 0};
+            byte[] body = java.util.Arrays.copyOf(header, header.length + rows.length);
+            System.arraycopy(rows, 0, body, header.length, rows.length);
+            assertEquals(200, f.post(insert("INSERT INTO t FORMAT RowBinaryWithNamesAndTypes"), body).statusCode());
+            assertEquals(200, f.post(insert("INSERT INTO t (a) FORMAT RowBinary"), new byte[] {3, 0, 0, 0, 4, 0, 0, 0})
+                    .statusCode());
+            List<String> stored = rows(f, "t");
+            assertEquals(List.of("\u0001\u0000\u0000\u0000\u0002hi", "\u0002\u0000\u0000\u0000\u0000",
+                    "\u0003\u0000\u0000\u0000\u0004\u0000\u0000\u0000"), stored);
+            List<InsertShape> shapes = shapes(f, "t");
+            assertEquals(new InsertShape("RowBinary", List.of("a", "s"), Map.of()), shapes.get(0));
+            assertEquals(new InsertShape("RowBinary", List.of("a"), Map.of()), shapes.get(2));
         }
     }
 
