@@ -33,7 +33,7 @@ final class RowsBody implements DataStreamWriter {
 
     /** The body of rows in {@code format}: RowBinary rows (or blocks) are concatenated, text rows joined by line feeds. */
     static RowsBody of(String format, List<byte[]> payloads, int skip) {
-        boolean binary = format.equals("RowBinary");
+        boolean binary = format.equals("RowBinary") || format.equals("Native");
         return new RowsBody(payloads, skip, !binary, !binary && !format.startsWith("JSON"));
     }
 

@@ -12,6 +12,7 @@ import org.chspool.http.formats.InputFormat;
 import org.chspool.http.formats.InputFormatSettings;
 import org.chspool.http.formats.JsonArrayRows;
 import org.chspool.http.formats.MalformedInput;
+import org.chspool.http.formats.NativeBlocks;
 import org.chspool.http.formats.ReadRows;
 import org.chspool.http.formats.RowBinaryRows;
 import org.chspool.http.formats.TsvRows;
@@ -89,6 +90,7 @@ final class InsertExecutor {
                     "1".equals(settings.get("format_csv_allow_single_quotes"))
                             || "true".equalsIgnoreCase(settings.get("format_csv_allow_single_quotes")), staged::add);
             case JSON_ARRAYS -> JsonArrayRows.read(data, format, insert.columns(), maxRow, staged::add);
+            case NATIVE -> NativeBlocks.read(data, insert.columns(), config.batchMaxBytes(), staged::add);
             case ROW_BINARY -> RowBinaryRows.read(data, format, insert.columns(), maxRow, config.batchMaxBytes(),
                     staged::add);
         };

@@ -19,7 +19,7 @@ import org.chspool.http.formats.InputFormat;
 final class StatementParser {
     /** Formats ClickHouse knows but the agent does not take (answered NOT_IMPLEMENTED, not UNKNOWN_FORMAT). */
     private static final Set<String> OTHER_FORMATS = Set.of("tabseparatedraw", "tsvraw",
-            "values", "rowbinarywithnames", "rowbinarywithdefaults", "native", "json", "jsoncompact", "jsonstringseachrow",
+            "values", "rowbinarywithnames", "rowbinarywithdefaults", "json", "jsoncompact", "jsonstringseachrow",
             "jsonobjecteachrow", "jsoncolumns", "parquet", "arrow", "arrowstream", "orc", "avro", "protobuf",
             "capnproto", "msgpack", "template", "customseparated", "regexp", "rawblob", "linesasstring", "bsoneachrow");
 

@@ -33,7 +33,7 @@ public record InsertShape(String format, List<String> columns, Map<String, Strin
 
     /** Whether rows of this shape are binary (RowBinary rows or blocks), not text to show. */
     public boolean isBinary() {
-        return format.equals("RowBinary");
+        return format.equals("RowBinary") || format.equals("Native");
     }
 
     /** Whether rows of this shape are compact JSON objects the dedupe probe can read keys from. */

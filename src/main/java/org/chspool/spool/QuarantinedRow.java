@@ -4,9 +4,10 @@ package org.chspool.spool;
  * One row in the quarantine, with why it is there. Immutable.
  *
  * @param payload the stored payload as text (with its shape tag, see {@link ShapedPayload})
+ * @param bytes   the stored payload as stored (binary rows and blocks)
  */
 public record QuarantinedRow(long id, String table, String payload, int attempts, String firstError,
-                             String lastError, String reason, long createdUs, long quarantinedUs) {
+                             String lastError, String reason, long createdUs, long quarantinedUs, byte[] bytes) {
     /** The row as the client sent it (a TSV line, a CSV record, a JSON object or array). */
     public String row() {
         return ShapedPayload.rowText(payload);
@@ -14,11 +15,11 @@ public record QuarantinedRow(long id, String table, String payload, int attempts
 
     /** The size of the row (or block) as sent, without the tag. */
     public int rowBytes() {
-        return row().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return bytes.length - ShapedPayload.tagLength(bytes);
     }
 
     /** The id of the row's {@link InsertShape} (0: a compact JSON object). */
     public int shapeId() {
-        return ShapedPayload.shapeOf(payload);
+        return ShapedPayload.shapeOf(bytes);
     }
 }

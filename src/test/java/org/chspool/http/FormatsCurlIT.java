@@ -95,6 +95,31 @@ class FormatsCurlIT {
     }
 
     @Test
+    void nativeFromClickHouseLandsAsWholeBlocks(ClickHouseEndpoint ch) throws Exception {
+        roundTrip(ch, "native", "Native", "Native");
+    }
+
+    @Test
+    void aNativeBlockClickHouseRejectsIsQuarantinedWholeWithItsRowCount(ClickHouseEndpoint ch) throws Exception {
+        String db = ch.createDatabase("http_formats");
+        ch.exec("DROP TABLE IF EXISTS " + db + ".native_bad");
+        ch.exec("CREATE TABLE " + db + ".native_bad (n UInt32) ENGINE = MergeTree ORDER BY n");
+        // a block of 3 rows whose column n is a String: 18.16 answers BAD_CAST (368) with HTTP 500, which is
+        // retried, and quarantined after CH_MAX_ATTEMPTS answers like it
+        Path body = Files.write(dir.resolve("bad.native"), bytes(ch, "SELECT arrayJoin(['1', 'x', '3']) AS n FORMAT Native"));
+        try (SpoolAgent agent = agent(ch, db, "CH_MAX_ATTEMPTS", "3")) {
+            assertEquals("200 ", curl(body, agent, "query=" + HttpFixture.q("INSERT INTO native_bad FORMAT Native")));
+            Eventually.await(Duration.ofSeconds(60), "the block quarantined", () -> agent.spool().quarantinedRows() == 1);
+            QuarantinedRow q = agent.spool().reader().quarantined(null, 10).get(0);
+            assertEquals("Native", agent.spool().shapes().get(q.shapeId()).format());
+            assertEquals(3, org.chspool.http.formats.NativeBlocks.rowsOf(q.bytes(),
+                    org.chspool.spool.ShapedPayload.tagLength(q.bytes())));
+            assertTrue(q.lastError() != null && !q.lastError().isEmpty());
+        }
+        assertEquals(0, ch.count(db + ".native_bad"));
+    }
+
+    @Test
     void csvWithADelimiterSettingLandsAsClickHouseWouldReadIt(ClickHouseEndpoint ch) throws Exception {
         String db = ch.createDatabase("http_formats");
         ch.exec("DROP TABLE IF EXISTS " + db + ".semi");
@@ -144,7 +169,9 @@ class FormatsCurlIT {
         String select = "SELECT * FROM " + db + ".src_" + name + " ORDER BY id FORMAT " + produced;
         Path file = dir.resolve(name + ".body");
         String columns = "";
-        if (format.startsWith("RowBinary")) {
+        if (format.equals("Native")) {
+            Files.write(file, bytes(ch, select));
+        } else if (format.startsWith("RowBinary")) {
             byte[] rows = bytes(ch, select);
             if (format.equals("RowBinary")) {
                 Files.write(file, rows);
@@ -219,10 +246,11 @@ class FormatsCurlIT {
         return out.toString();
     }
 
-    private SpoolAgent agent(ClickHouseEndpoint ch, String db) throws Exception {
-        return SpoolAgent.start(TestConfigs.forDir(dir.resolve("spool-" + System.nanoTime()), "CH_URL", ch.url(),
-                "CH_USER", ch.user(), "CH_PASS", ch.password(), "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0",
-                "CH_AUTH_TOKEN", "tok", "CH_BACKOFF_INITIAL_MS", "100"));
+    private SpoolAgent agent(ClickHouseEndpoint ch, String db, String... extra) throws Exception {
+        List<String> env = new ArrayList<>(List.of("CH_URL", ch.url(), "CH_USER", ch.user(), "CH_PASS", ch.password(),
+                "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0", "CH_AUTH_TOKEN", "tok", "CH_BACKOFF_INITIAL_MS", "100"));
+        env.addAll(List.of(extra));
+        return SpoolAgent.start(TestConfigs.forDir(dir.resolve("spool-" + System.nanoTime()), env.toArray(String[]::new)));
     }
 
     /** Posts {@code body} with curl; returns "status body". */

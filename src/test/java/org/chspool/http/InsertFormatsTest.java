@@ -111,7 +111,10 @@ class InsertFormatsTest {
             System.arraycopy(rows, 0, truncated, header.length, rows.length);
             assertCode(f.post(insert("INSERT INTO t FORMAT RowBinaryWithNamesAndTypes"), truncated), 400, "33",
                     "Cannot read all data", "row 2, column s (String)");
-            assertCode(f.post(insert("INSERT INTO t FORMAT Native"), "x"), 501, "48", "TabSeparated", "CSV");
+            // Native: 1 column, 2 rows, "a" UInt32, one value and a half
+            byte[] cutNative = {1, 2, 1, 'a', 6, 'U', 'I', 'n', 't', '3', '2', 7, 0, 0, 0, 8, 0};
+            assertCode(f.post(insert("INSERT INTO t FORMAT Native"), cutNative), 400, "33", "Native block 1");
+            assertCode(f.post(insert("INSERT INTO t FORMAT Values"), "(1)"), 501, "48", "TabSeparated", "CSV", "Native");
             assertEquals(List.of(), f.rows("t"));
             // the same client (and its kept-alive connection) goes on inserting
             assertEquals(200, f.post(insert("INSERT INTO t FORMAT TSV"), "7\tg\n").statusCode());

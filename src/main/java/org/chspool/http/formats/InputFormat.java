@@ -9,7 +9,8 @@ import java.util.TreeMap;
 /**
  * The insert formats the HTTP endpoint takes, by ClickHouse name and alias: row-addressable (split into
  * one spooled row per input row, so bisection and quarantine work row by row) except plain RowBinary,
- * which carries no types and is kept as one block (see {@link RowBinaryRows}); each with the base format
+ * which carries no types and is kept as one block (see {@link RowBinaryRows}), and Native, whose
+ * columnar blocks are kept whole ({@link NativeBlocks}); each with the base format
  * its rows are stored and sent in and how many header rows (names, then types) come before the data.
  * Header rows are not spooled: the names become the insert's column list. Immutable.
  */
@@ -25,7 +26,8 @@ public enum InputFormat {
     JSON_COMPACT_EACH_ROW_WITH_NAMES("JSONCompactEachRowWithNames", Family.JSON_ARRAYS, 1),
     JSON_COMPACT_EACH_ROW_WITH_NAMES_AND_TYPES("JSONCompactEachRowWithNamesAndTypes", Family.JSON_ARRAYS, 2),
     ROW_BINARY("RowBinary", Family.ROW_BINARY, 0),
-    ROW_BINARY_WITH_NAMES_AND_TYPES("RowBinaryWithNamesAndTypes", Family.ROW_BINARY, 2);
+    ROW_BINARY_WITH_NAMES_AND_TYPES("RowBinaryWithNamesAndTypes", Family.ROW_BINARY, 2),
+    NATIVE("Native", Family.NATIVE, 0);
 
     /** How rows are split and checked; each family has one reader. */
     public enum Family {
@@ -38,7 +40,9 @@ public enum InputFormat {
         /** JSON arrays, one per row. */
         JSON_ARRAYS("JSONCompactEachRow"),
         /** RowBinary: rows split by their types when the header names them, else one block. */
-        ROW_BINARY("RowBinary");
+        ROW_BINARY("RowBinary"),
+        /** Native blocks, each spooled whole. */
+        NATIVE("Native");
 
         private final String baseFormat;
 

@@ -23,12 +23,27 @@ abstract class RowBinaryTypes {
     /** Skips one value starting at {@code at}; returns where it ends. */
     abstract int skip(byte[] b, int at, int end) throws Truncated;
 
+    /** The width of a fixed-width type (its RowBinary and Native value size), or 0 when it has none. */
+    static int fixedWidth(String type) {
+        String s = type.strip();
+        RowBinaryTypes t = parse(s);
+        if (t == null || s.startsWith("String") || s.startsWith("Nullable") || s.startsWith("Array")
+                || s.startsWith("Map") || s.startsWith("Tuple") || s.startsWith("LowCardinality")) {
+            return 0;
+        }
+        try {
+            return t.skip(new byte[64], 0, 64);
+        } catch (Truncated e) {
+            return 0;
+        }
+    }
+
     /** The skipper of a type name, or null for a type the agent does not know. */
     static RowBinaryTypes parse(String type) {
         String t = type.strip();
         int open = t.indexOf('(');
         String name = open < 0 ? t : t.substring(0, open);
-        List<String> args = open < 0 || !t.endsWith(")") ? List.of() : split(t.substring(open + 1, t.length() - 1));
+        List<String> args = open < 0 || !t.endsWith(")") ? List.of() : arguments(t.substring(open + 1, t.length() - 1));
         switch (name) {
             case "Int8", "UInt8", "Bool", "Enum8" -> {
                 return fixed(1);
@@ -165,7 +180,7 @@ abstract class RowBinaryTypes {
     }
 
     /** A Tuple element may be "name Type" (a space before any parenthesis). */
-    private static String namedElement(String a) {
+    static String namedElement(String a) {
         String s = a.strip();
         int sp = s.indexOf(' ');
         int paren = s.indexOf('(');
@@ -173,7 +188,7 @@ abstract class RowBinaryTypes {
     }
 
     /** Splits type arguments on top-level commas (ignoring those inside parentheses and quotes). */
-    private static List<String> split(String s) {
+    static List<String> arguments(String s) {
         List<String> out = new ArrayList<>();
         int depth = 0;
         boolean quoted = false;
