@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * Streams stored rows as an insert body: each payload from byte {@code skip} on (the spool's tag before
  * the row, the same length for every row of a batch), joined with {@code '\n'} and, for the line formats
- * (TabSeparated, CSV), ended with one; RowBinary rows and blocks are concatenated. The rows are sent as they were received; no parsing. Each payload
+ * (TabSeparated, CSV), ended with one; RowBinary rows and Native blocks are concatenated, Values tuples
+ * joined by commas. The rows are sent as they were received; no parsing. Each payload
  * is written straight into a 64 KiB buffer in front of the request stream.
  *
  * <p>One instance per request; it only reads the list, so the caller must not change it while the
@@ -22,19 +23,27 @@ final class RowsBody implements DataStreamWriter {
     private final int skip;
     private final boolean endWithNewline;
 
-    private final boolean separated;
+    /** The byte between rows, or -1 for none. */
+    private final int separator;
 
-    private RowsBody(List<byte[]> payloads, int skip, boolean separated, boolean endWithNewline) {
+    private RowsBody(List<byte[]> payloads, int skip, int separator, boolean endWithNewline) {
         this.payloads = payloads;
         this.skip = skip;
-        this.separated = separated;
+        this.separator = separator;
         this.endWithNewline = endWithNewline;
     }
 
-    /** The body of rows in {@code format}: RowBinary rows (or blocks) are concatenated, text rows joined by line feeds. */
+    /**
+     * The body of rows in {@code format}: RowBinary rows and Native blocks concatenated, Values tuples joined
+     * by commas, other rows by line feeds.
+     */
     static RowsBody of(String format, List<byte[]> payloads, int skip) {
-        boolean binary = format.equals("RowBinary") || format.equals("Native");
-        return new RowsBody(payloads, skip, !binary, !binary && !format.startsWith("JSON"));
+        return switch (format) {
+            case "RowBinary", "Native" -> new RowsBody(payloads, skip, -1, false);
+            case "Values" -> new RowsBody(payloads, skip, ',', false);
+            case "TabSeparated", "CSV" -> new RowsBody(payloads, skip, '\n', true);
+            default -> new RowsBody(payloads, skip, '\n', false);
+        };
     }
 
     @Override
@@ -43,8 +52,8 @@ final class RowsBody implements DataStreamWriter {
         BufferedOutputStream buffered = new BufferedOutputStream(out, BUFFER);
         int n = payloads.size();
         for (int i = 0; i < n; i++) {
-            if (i > 0 && separated) {
-                buffered.write('\n');
+            if (i > 0 && separator >= 0) {
+                buffered.write(separator);
             }
             byte[] p = payloads.get(i);
             buffered.write(p, skip, p.length - skip);

@@ -16,6 +16,7 @@ import org.chspool.http.formats.NativeBlocks;
 import org.chspool.http.formats.ReadRows;
 import org.chspool.http.formats.RowBinaryRows;
 import org.chspool.http.formats.TsvRows;
+import org.chspool.http.formats.ValuesRows;
 import org.chspool.spool.InsertShape;
 import org.chspool.spool.Rejection;
 import org.chspool.spool.RowJson;
@@ -90,6 +91,7 @@ final class InsertExecutor {
                     "1".equals(settings.get("format_csv_allow_single_quotes"))
                             || "true".equalsIgnoreCase(settings.get("format_csv_allow_single_quotes")), staged::add);
             case JSON_ARRAYS -> JsonArrayRows.read(data, format, insert.columns(), maxRow, staged::add);
+            case VALUES -> ValuesRows.read(data, format, insert.columns(), maxRow, staged::add);
             case NATIVE -> NativeBlocks.read(data, insert.columns(), config.batchMaxBytes(), staged::add);
             case ROW_BINARY -> RowBinaryRows.read(data, format, insert.columns(), maxRow, config.batchMaxBytes(),
                     staged::add);

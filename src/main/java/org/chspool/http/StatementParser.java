@@ -19,7 +19,7 @@ import org.chspool.http.formats.InputFormat;
 final class StatementParser {
     /** Formats ClickHouse knows but the agent does not take (answered NOT_IMPLEMENTED, not UNKNOWN_FORMAT). */
     private static final Set<String> OTHER_FORMATS = Set.of("tabseparatedraw", "tsvraw",
-            "values", "rowbinarywithnames", "rowbinarywithdefaults", "json", "jsoncompact", "jsonstringseachrow",
+            "rowbinarywithnames", "rowbinarywithdefaults", "json", "jsoncompact", "jsonstringseachrow",
             "jsonobjecteachrow", "jsoncolumns", "parquet", "arrow", "arrowstream", "orc", "avro", "protobuf",
             "capnproto", "msgpack", "template", "customseparated", "regexp", "rawblob", "linesasstring", "bsoneachrow");
 
@@ -123,7 +123,10 @@ final class StatementParser {
         if (t == SqlLexer.MORE) {
             return null;
         }
-        if (t.is("VALUES") || t.is("SELECT") || t.is("WITH")) {
+        if (t.is("VALUES")) { // the rows follow the keyword, as FORMAT Values
+            return new Insert(new InsertStatement(database, name, columns, InputFormat.VALUES, settings), t.end());
+        }
+        if (t.is("SELECT") || t.is("WITH")) {
             throw new HttpError(ClickHouseCode.NOT_IMPLEMENTED, "INSERT ... " + t.text().toUpperCase(Locale.ROOT)
                     + " is not supported by the spool agent; send rows with FORMAT " + InputFormat.names());
         }

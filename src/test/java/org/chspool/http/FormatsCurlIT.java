@@ -95,6 +95,11 @@ class FormatsCurlIT {
     }
 
     @Test
+    void valuesFromClickHouseLandsAsItWasSent(ClickHouseEndpoint ch) throws Exception {
+        roundTrip(ch, "values", "Values", "Values");
+    }
+
+    @Test
     void nativeFromClickHouseLandsAsWholeBlocks(ClickHouseEndpoint ch) throws Exception {
         roundTrip(ch, "native", "Native", "Native");
     }

@@ -75,6 +75,19 @@ class InsertFormatsTest {
     }
 
     @Test
+    void valuesTuplesAreSpooledOneByOneAsSentFromFormatValuesAndFromTheValuesKeyword() throws Exception {
+        try (HttpFixture f = HttpFixture.start(dir)) {
+            HttpResponse<String> r = f.post(insert("INSERT INTO t FORMAT Values"), "(1, 'a, (b)'), (2, [1,2])\n(3, 'it''s\\\\' )");
+            assertEquals(200, r.statusCode(), r.body());
+            r = f.post("/", "INSERT INTO t (a, b) VALUES (4, toDate('2024-01-01'));");
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(List.of("(1, 'a, (b)')", "(2, [1,2])", "(3, 'it''s\\\\' )", "(4, toDate('2024-01-01'))"), rows(f, "t"));
+            assertEquals("Values", shapes(f, "t").get(0).format());
+            assertEquals(List.of("a", "b"), shapes(f, "t").get(3).columns());
+        }
+    }
+
+    @Test
     void aPlainJsonEachRowInsertKeepsShapeZeroAndAnUntaggedPayload() throws Exception {
         try (HttpFixture f = HttpFixture.start(dir)) {
             assertEquals(200, f.post(insert("INSERT INTO t FORMAT JSONEachRow"), "{\"a\": 1}\n").statusCode());
@@ -114,7 +127,11 @@ class InsertFormatsTest {
             // Native: 1 column, 2 rows, "a" UInt32, one value and a half
             byte[] cutNative = {1, 2, 1, 'a', 6, 'U', 'I', 'n', 't', '3', '2', 7, 0, 0, 0, 8, 0};
             assertCode(f.post(insert("INSERT INTO t FORMAT Native"), cutNative), 400, "33", "Native block 1");
-            assertCode(f.post(insert("INSERT INTO t FORMAT Values"), "(1)"), 501, "48", "TabSeparated", "CSV", "Native");
+            assertCode(f.post(insert("INSERT INTO t FORMAT Values"), "(1, 'a'), (2)"), 400, "27", "row 2 has 1 field(s)");
+            assertCode(f.post(insert("INSERT INTO t VALUES"), "(1, 'a') x"), 400, "27", "expected '('");
+            assertCode(f.post(insert("INSERT INTO t VALUES"), "(1, 'a)"), 400, "27", "string of row 1 is not closed");
+            assertCode(f.post(insert("INSERT INTO t FORMAT RowBinaryWithDefaults"), "x"), 501, "48", "TabSeparated",
+                    "CSV", "Native");
             assertEquals(List.of(), f.rows("t"));
             // the same client (and its kept-alive connection) goes on inserting
             assertEquals(200, f.post(insert("INSERT INTO t FORMAT TSV"), "7\tg\n").statusCode());

@@ -27,7 +27,8 @@ public enum InputFormat {
     JSON_COMPACT_EACH_ROW_WITH_NAMES_AND_TYPES("JSONCompactEachRowWithNamesAndTypes", Family.JSON_ARRAYS, 2),
     ROW_BINARY("RowBinary", Family.ROW_BINARY, 0),
     ROW_BINARY_WITH_NAMES_AND_TYPES("RowBinaryWithNamesAndTypes", Family.ROW_BINARY, 2),
-    NATIVE("Native", Family.NATIVE, 0);
+    NATIVE("Native", Family.NATIVE, 0),
+    VALUES("Values", Family.VALUES, 0);
 
     /** How rows are split and checked; each family has one reader. */
     public enum Family {
@@ -42,7 +43,9 @@ public enum InputFormat {
         /** RowBinary: rows split by their types when the header names them, else one block. */
         ROW_BINARY("RowBinary"),
         /** Native blocks, each spooled whole. */
-        NATIVE("Native");
+        NATIVE("Native"),
+        /** Values tuples, one per row. */
+        VALUES("Values");
 
         private final String baseFormat;
 
