@@ -60,11 +60,13 @@ final class InsertExecutor {
         Map<String, String> settings = InputFormatSettings.of(urlParams, insert.settings());
         InputFormat format = insert.format();
         try (StagedRows staged = new StagedRows(limits.spillDir(), limits.atomicRows(), limits.atomicBytes())) {
-            List<String> columns = read(insert, settings, data, staged);
+            ReadRows read = read(insert, settings, data, staged);
+            List<String> columns = read == null ? List.of()
+                    : read.headerNames().isEmpty() ? insert.columns() : read.headerNames();
             // the shape is recorded only for a body that was read whole and valid
             int shape = appender.shapeId(table, new InsertShape(format.family().baseFormat(), columns, settings));
-            long rows = appender.append(table, staged, ShapedPayload.tag(shape));
-            return new Result(rows, staged.bytes());
+            long records = appender.append(table, staged, ShapedPayload.tag(shape));
+            return new Result(read == null ? records : read.insertedRows(), staged.bytes());
         } catch (StagedRows.SpillFailed e) {
             throw new HttpError(ClickHouseCode.SYSTEM_ERROR, e.getMessage() + "; nothing of this request was spooled");
         } catch (MalformedInput m) {
@@ -73,11 +75,10 @@ final class InsertExecutor {
     }
 
     /**
-     * Reads, checks and stages every row of the body with its format's reader; returns the column list the
-     * rows are sent with (the statement's, or a names header's; none for JSONEachRow, whose column list is
-     * applied to the rows here).
+     * Reads, checks and stages every row of the body with its format's reader; returns what it read (null
+     * for JSONEachRow, whose column list is applied to the rows here, so they are sent without one).
      */
-    private List<String> read(InsertStatement insert, Map<String, String> settings, InputStream data, StagedRows staged)
+    private ReadRows read(InsertStatement insert, Map<String, String> settings, InputStream data, StagedRows staged)
             throws HttpError, IOException, MalformedInput {
         InputFormat format = insert.format();
         long maxRow = config.maxRowBytes();
@@ -97,13 +98,13 @@ final class InsertExecutor {
                     staged::add);
         };
         if (read == null) {
-            return List.of();
+            return null;
         }
         staged.finish();
         if (read.rows() == 0) {
             throw new HttpError(ClickHouseCode.NO_DATA_TO_INSERT, "No data to insert");
         }
-        return read.headerNames().isEmpty() ? insert.columns() : read.headerNames();
+        return read;
     }
 
     private static byte csvDelimiter(Map<String, String> settings) throws HttpError {

@@ -88,6 +88,21 @@ class InsertFormatsTest {
     }
 
     @Test
+    void aNativeBodyIsSpooledBlockByBlockAndItsRowsAreReportedAsWritten() throws Exception {
+        try (HttpFixture f = HttpFixture.start(dir)) {
+            // two blocks of one UInt32 column "a": 2 rows, then 1 row
+            byte[] body = {1, 2, 1, 'a', 6, 'U', 'I', 'n', 't', '3', '2', 7, 0, 0, 0, 8, 0, 0, 0,
+                    1, 1, 1, 'a', 6, 'U', 'I', 'n', 't', '3', '2', 9, 0, 0, 0};
+            HttpResponse<String> r = f.post(insert("INSERT INTO t FORMAT Native"), body);
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.headers().firstValue("X-ClickHouse-Summary").orElse("").contains("\"written_rows\":\"3\""),
+                    r.headers().map().toString());
+            assertEquals(2, f.rows("t").size());
+            assertEquals(new InsertShape("Native", List.of("a"), Map.of()), shapes(f, "t").get(0));
+        }
+    }
+
+    @Test
     void aPlainJsonEachRowInsertKeepsShapeZeroAndAnUntaggedPayload() throws Exception {
         try (HttpFixture f = HttpFixture.start(dir)) {
             assertEquals(200, f.post(insert("INSERT INTO t FORMAT JSONEachRow"), "{\"a\": 1}\n").statusCode());

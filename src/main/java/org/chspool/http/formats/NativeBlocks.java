@@ -97,7 +97,7 @@ public final class NativeBlocks {
             throw new MalformedInput(ClickHouseCode.TOO_MANY_BYTES, "a Native body is checked in memory and may be"
                     + " at most " + maxBody + " bytes (" + MAX_BLOCKS_BYTES_FACTOR + " x CH_BATCH_MAX_BYTES); send smaller inserts");
         }
-        return new ReadRows(blocks, names == null ? List.of() : names);
+        return new ReadRows(blocks, names == null ? List.of() : names, rows);
     }
 
     private static String string(byte[] b, int at) throws RowBinaryTypes.Truncated {
