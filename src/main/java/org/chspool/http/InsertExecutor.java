@@ -82,17 +82,18 @@ final class InsertExecutor {
             throws HttpError, IOException, MalformedInput {
         InputFormat format = insert.format();
         long maxRow = config.maxRowBytes();
+        boolean fixed = InputFormatSettings.fixedFieldCount(settings);
         ReadRows read = switch (format.family()) {
             case JSON_OBJECTS -> {
                 reader.read(data, insert.columns().isEmpty() ? null : new ColumnFilter(insert.columns()), staged);
                 yield null;
             }
-            case TSV -> TsvRows.read(data, format, insert.columns(), maxRow, staged::add);
-            case CSV -> CsvRows.read(data, format, insert.columns(), maxRow, csvDelimiter(settings),
+            case TSV -> TsvRows.read(data, format, insert.columns(), maxRow, fixed, staged::add);
+            case CSV -> CsvRows.read(data, format, insert.columns(), maxRow, fixed, csvDelimiter(settings),
                     "1".equals(settings.get("format_csv_allow_single_quotes"))
                             || "true".equalsIgnoreCase(settings.get("format_csv_allow_single_quotes")), staged::add);
-            case JSON_ARRAYS -> JsonArrayRows.read(data, format, insert.columns(), maxRow, staged::add);
-            case VALUES -> ValuesRows.read(data, format, insert.columns(), maxRow, staged::add);
+            case JSON_ARRAYS -> JsonArrayRows.read(data, format, insert.columns(), maxRow, fixed, staged::add);
+            case VALUES -> ValuesRows.read(data, format, insert.columns(), maxRow, fixed, staged::add);
             case NATIVE -> NativeBlocks.read(data, insert.columns(), config.batchMaxBytes(), staged::add);
             case ROW_BINARY -> RowBinaryRows.read(data, format, insert.columns(), maxRow, config.batchMaxBytes(),
                     staged::add);

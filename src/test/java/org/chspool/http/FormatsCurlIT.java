@@ -136,8 +136,13 @@ class FormatsCurlIT {
             Path body2 = Files.writeString(dir.resolve("semi2.csv"), "3|e\n");
             assertEquals("200 ", curl(body2, agent, "query=" + HttpFixture.q("INSERT INTO semi SETTINGS"
                     + " format_csv_delimiter = '|' FORMAT CSV")));
-            Eventually.await(Duration.ofSeconds(60), "3 rows", () -> ch.count(db + ".semi") == 3);
-            assertEquals("1\ta,b\n2\tc;d\n3\te\n", ch.query("SELECT id, name FROM " + db + ".semi ORDER BY id"));
+            // a setting 18.16 does not know travels with the rows and is left out of the insert (with a WARN), so
+            // the rows still land; with it the agent does not check field counts
+            Path body3 = Files.writeString(dir.resolve("semi3.csv"), "4,f\n");
+            assertEquals("200 ", curl(body3, agent, "input_format_csv_allow_variable_number_of_columns=1&query="
+                    + HttpFixture.q("INSERT INTO semi FORMAT CSV")));
+            Eventually.await(Duration.ofSeconds(60), "4 rows", () -> ch.count(db + ".semi") == 4);
+            assertEquals("1\ta,b\n2\tc;d\n3\te\n4\tf\n", ch.query("SELECT id, name FROM " + db + ".semi ORDER BY id"));
         }
     }
 

@@ -151,6 +151,9 @@ class InsertFormatsTest {
             // the same client (and its kept-alive connection) goes on inserting
             assertEquals(200, f.post(insert("INSERT INTO t FORMAT TSV"), "7\tg\n").statusCode());
             assertEquals(List.of("7\tg"), rows(f, "t"));
+            // unless the client allowed rows of other lengths
+            assertEquals(200, f.post(insert("INSERT INTO t FORMAT CSV") + "&input_format_csv_allow_variable_number_of_columns=1",
+                    "1,a,x\n2,b\n").statusCode());
         }
     }
 

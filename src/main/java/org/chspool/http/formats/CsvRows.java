@@ -29,8 +29,8 @@ public final class CsvRows {
      * @param singleQuotes whether {@code '} quotes a field as {@code "} does
      */
     public static ReadRows read(InputStream in, InputFormat format, List<String> columns, long maxRowBytes,
-                                byte delimiter, boolean singleQuotes, RowSink sink) throws MalformedInput, IOException {
-        RowRules rules = new RowRules(format, columns, maxRowBytes);
+                                boolean fixedCount, byte delimiter, boolean singleQuotes, RowSink sink) throws MalformedInput, IOException {
+        RowRules rules = new RowRules(format, columns, maxRowBytes, fixedCount);
         RowBuffer row = new RowBuffer();
         byte[] buf = new byte[1 << 16];
         int state = FIELD_START;

@@ -40,6 +40,20 @@ public final class InputFormatSettings {
         return out;
     }
 
+    /**
+     * False when the settings let rows have more or fewer fields than columns (any
+     * {@code input_format_*_allow_variable_number_of_columns} on): the agent then does not check counts.
+     */
+    public static boolean fixedFieldCount(java.util.Map<String, String> settings) {
+        for (var e : settings.entrySet()) {
+            if (e.getKey().endsWith("_allow_variable_number_of_columns")
+                    && (e.getValue().equals("1") || e.getValue().equalsIgnoreCase("true"))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether the client's setting {@code name} is sent with its rows (else it is ignored, as before). */
     public static boolean passes(String name) {
         if (!name.matches("[a-z][a-z0-9_]{0,127}") || REFUSED.contains(name)) {

@@ -26,9 +26,10 @@ public final class JsonArrayRows {
 
     private JsonArrayRows() {}
 
-    public static ReadRows read(InputStream in, InputFormat format, List<String> columns, long maxRowBytes, RowSink sink)
+    public static ReadRows read(InputStream in, InputFormat format, List<String> columns, long maxRowBytes,
+                                boolean fixedCount, RowSink sink)
             throws MalformedInput, IOException {
-        RowRules rules = new RowRules(format, columns, maxRowBytes);
+        RowRules rules = new RowRules(format, columns, maxRowBytes, fixedCount);
         long line = 1;
         try (JsonParser p = FACTORY.createParser(in)) {
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {

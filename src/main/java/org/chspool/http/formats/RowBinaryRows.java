@@ -64,7 +64,7 @@ public final class RowBinaryRows {
             throw new MalformedInput(ClickHouseCode.CANNOT_READ_ALL_DATA, "Cannot read all data: the body ends inside"
                     + " the " + format.formatName() + " header");
         }
-        RowRules rules = new RowRules(InputFormat.ROW_BINARY_WITH_NAMES_AND_TYPES, columns, maxRowBytes);
+        RowRules rules = new RowRules(InputFormat.ROW_BINARY_WITH_NAMES_AND_TYPES, columns, maxRowBytes, true);
         rules.header(names, 1);
         rules.header(typeNames, 1);
         if (types.contains(null)) {

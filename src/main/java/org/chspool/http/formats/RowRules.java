@@ -16,6 +16,7 @@ final class RowRules {
     private final InputFormat format;
     private final List<String> columns;
     private final long maxRowBytes;
+    private final boolean fixedCount;
     private int expected;
     private String expectedFrom;
     private List<String> names = List.of();
@@ -25,11 +26,14 @@ final class RowRules {
     /**
      * @param columns     the statement's column list, empty for none
      * @param maxRowBytes CH_MAX_ROW_BYTES
+     * @param fixedCount  false when the client allowed rows with fewer or more fields
+     *                    ({@code input_format_*_allow_variable_number_of_columns}): counts are not checked
      */
-    RowRules(InputFormat format, List<String> columns, long maxRowBytes) {
+    RowRules(InputFormat format, List<String> columns, long maxRowBytes, boolean fixedCount) {
         this.format = format;
         this.columns = columns;
         this.maxRowBytes = maxRowBytes;
+        this.fixedCount = fixedCount;
         this.expected = columns.isEmpty() ? -1 : columns.size();
         this.expectedFrom = "the column list";
     }
@@ -66,7 +70,7 @@ final class RowRules {
         if (expected < 0) {
             expected = fields;
             expectedFrom = "the first row";
-        } else if (fields != expected) {
+        } else if (fields != expected && fixedCount) {
             throw new MalformedInput(ClickHouseCode.CANNOT_PARSE_INPUT_ASSERTION_FAILED, "Cannot parse input: row "
                     + dataRows + " has " + fields + " field(s) where " + expected + " are expected (as in "
                     + expectedFrom + "); " + (fields < expected ? "a column is missing" : "there are more fields than columns")

@@ -18,9 +18,10 @@ public final class TsvRows {
     private TsvRows() {}
 
     /** Reads every row of {@code in}; header rows of a *WithNames format are parsed, not handed on. */
-    public static ReadRows read(InputStream in, InputFormat format, List<String> columns, long maxRowBytes, RowSink sink)
+    public static ReadRows read(InputStream in, InputFormat format, List<String> columns, long maxRowBytes,
+                                boolean fixedCount, RowSink sink)
             throws MalformedInput, IOException {
-        RowRules rules = new RowRules(format, columns, maxRowBytes);
+        RowRules rules = new RowRules(format, columns, maxRowBytes, fixedCount);
         RowBuffer row = new RowBuffer();
         byte[] buf = new byte[1 << 16];
         boolean escaped = false;

@@ -17,8 +17,8 @@ public final class ValuesRows {
     private ValuesRows() {}
 
     public static ReadRows read(InputStream in, InputFormat format, java.util.List<String> columns, long maxRowBytes,
-                                RowSink sink) throws MalformedInput, IOException {
-        RowRules rules = new RowRules(format, columns, maxRowBytes);
+                                boolean fixedCount, RowSink sink) throws MalformedInput, IOException {
+        RowRules rules = new RowRules(format, columns, maxRowBytes, fixedCount);
         RowBuffer row = new RowBuffer();
         byte[] buf = new byte[1 << 16];
         int depth = 0;
