@@ -35,9 +35,4 @@ public record InsertShape(String format, List<String> columns, Map<String, Strin
     public boolean isBinary() {
         return format.equals("RowBinary") || format.equals("Native");
     }
-
-    /** Whether rows of this shape are compact JSON objects the dedupe probe can read keys from. */
-    public boolean isJsonObjects() {
-        return format.equals("JSONEachRow");
-    }
 }

@@ -71,11 +71,6 @@ public final class ShapedPayload {
         return end < 0 ? payload : payload.substring(end + 1);
     }
 
-    /** The shape id of a payload shown as text. */
-    public static int shapeOf(String payload) {
-        return shapeOf(payload.getBytes(StandardCharsets.UTF_8));
-    }
-
     /** How many of {@code batch}'s leading rows share the first row's shape (a batch never mixes shapes). */
     public static int sameShapePrefix(SpoolBatch batch) {
         if (batch.isEmpty()) {
