@@ -287,7 +287,7 @@ final class BatchDelivery implements AutoCloseable {
         List<List<KeyValue>> distinct = new ArrayList<>();
         Set<List<String>> seen = new HashSet<>();
         for (byte[] payload : rows.payloads()) {
-            List<KeyValue> k = DedupeKeys.keyOf(payload, columns);
+            List<KeyValue> k = DedupeKeys.keyOf(payload, spool.shapes().of(payload), columns);
             keys.add(k);
             if (k != null && seen.add(DedupeKeys.texts(k))) {
                 distinct.add(k);

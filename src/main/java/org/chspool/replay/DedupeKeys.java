@@ -67,6 +67,18 @@ final class DedupeKeys {
         return null;
     }
 
+    /**
+     * The key of a stored row of {@code shape}: a JSON object's keys ({@link #keyOf(byte[], List)}), or a
+     * positional row's fields by the shape's column list ({@link PositionalKeys}); null when it has none.
+     */
+    static List<KeyValue> keyOf(byte[] payload, org.chspool.spool.InsertShape shape, List<String> columns) {
+        if (shape == null) {
+            return null;
+        }
+        return shape.format().equals("JSONEachRow") ? keyOf(payload, columns)
+                : PositionalKeys.keyOf(payload, org.chspool.spool.ShapedPayload.tagLength(payload), shape, columns);
+    }
+
     static List<String> texts(List<KeyValue> key) {
         List<String> out = new ArrayList<>(key.size());
         for (KeyValue v : key) {

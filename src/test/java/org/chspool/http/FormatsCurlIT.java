@@ -147,6 +147,22 @@ class FormatsCurlIT {
     }
 
     @Test
+    void dedupeKeysApplyToTsvRowsWhoseNamesHeaderNamesTheKeyColumns(ClickHouseEndpoint ch) throws Exception {
+        String db = ch.createDatabase("http_formats");
+        ch.exec("DROP TABLE IF EXISTS " + db + ".dd");
+        ch.exec("CREATE TABLE " + db + ".dd (v UInt32, trade_id UInt64, ts String) ENGINE = MergeTree ORDER BY trade_id");
+        try (SpoolAgent agent = agent(ch, db, "CH_DEDUPE", "dd:trade_id,ts")) {
+            Path body = Files.writeString(dir.resolve("dd.tsv"), "trade_id\tts\tv\n1\t2024-01-01 a\t10\n2\tb\\tc\t20\n");
+            String query = "query=" + HttpFixture.q("INSERT INTO dd FORMAT TSVWithNames");
+            assertEquals("200 ", curl(body, agent, query));
+            Eventually.await(Duration.ofSeconds(60), "2 rows", () -> ch.count(db + ".dd") == 2);
+            assertEquals("200 ", curl(body, agent, query)); // the same trades again: the probe finds both
+            Eventually.await(Duration.ofSeconds(60), "the spool drained", () -> agent.spool().queuedRows() == 0);
+        }
+        assertEquals("1\t2024-01-01 a\t10\n2\tb\\tc\t20\n", ch.query("SELECT trade_id, ts, v FROM " + db + ".dd ORDER BY trade_id"));
+    }
+
+    @Test
     void aRejectedTsvBatchDeliversItsGoodRowsAndQuarantinesTheBadOneAsSent(ClickHouseEndpoint ch) throws Exception {
         String db = ch.createDatabase("http_formats");
         ch.exec("DROP TABLE IF EXISTS " + db + ".bad_row");
