@@ -113,6 +113,9 @@ final class Metrics {
                 .sample("chspool_rows_quarantined_total", c.quarantinedRows());
         w.family("chspool_rows_deduplicated_total", "counter", "Rows skipped as already present in ClickHouse since start.")
                 .sample("chspool_rows_deduplicated_total", c.dedupedRows());
+        w.family("chspool_delivery_unexpected_failures_total", "counter",
+                "Deliveries that ended in an unexpected exception or error (a bug; logged at ERROR with its stack).")
+                .sample("chspool_delivery_unexpected_failures_total", c.unexpectedFailures());
         w.histogram("chspool_insert_duration_seconds", "Duration of ClickHouse inserts (successful or not).",
                 c.insertSeconds());
         w.histogram("chspool_batch_rows", "Rows per ClickHouse insert.", c.batchRows());

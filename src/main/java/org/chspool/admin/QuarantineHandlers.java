@@ -8,8 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.chspool.spool.InsertShape;
 import org.chspool.spool.QuarantinedRow;
 import org.chspool.spool.Rejection;
+import org.chspool.spool.ShapedPayload;
 import org.chspool.spool.TableName;
 
 /**
@@ -44,10 +46,24 @@ final class QuarantineHandlers {
             m.put("lastError", r.lastError());
             m.put("created", Instant.ofEpochSecond(0, r.createdUs() * 1000).toString());
             m.put("quarantined", Instant.ofEpochSecond(0, r.quarantinedUs() * 1000).toString());
-            m.put("row", r.payload());
+            InsertShape shape = src.spool().shapes().get(r.shapeId());
+            m.put("row", shape != null && shape.isBinary() ? binaryRow(shape, r) : r.row());
+            m.put("format", shape == null ? "unknown shape " + r.shapeId() : shape.format());
+            if (shape != null && !shape.columns().isEmpty()) {
+                m.put("columns", shape.columns());
+            }
             rows.add(m);
         }
         return AdminHandlers.json(200, Map.of("rows", rows, "counts", src.spool().reader().quarantineCounts()));
+    }
+
+    /** What the list shows for binary data: its format and size, and a Native block's row count. */
+    private static String binaryRow(InsertShape shape, QuarantinedRow r) {
+        String rows = "";
+        if (shape.format().equals("Native")) {
+            rows = ", " + org.chspool.http.formats.NativeBlocks.rowsOf(r.bytes(), ShapedPayload.tagLength(r.bytes())) + " rows";
+        }
+        return shape.format() + " block" + rows + ", " + r.rowBytes() + " bytes (binary, not shown)";
     }
 
     AdminResponse retry(String rawPath) throws Exception {

@@ -86,10 +86,11 @@ final class QuarantineCommand implements Runnable {
             JsonNode body = StatusCommand.JSON.readTree(r.body());
             out.println("quarantined rows by table: " + body.path("counts"));
             for (JsonNode row : body.path("rows")) {
-                out.printf("#%d %s  %s  attempts=%d  quarantined %s%n    error: %s%n    row: %s%n",
+                out.printf("#%d %s  %s  attempts=%d  quarantined %s%n    error: %s%n    row (%s): %s%n",
                         row.path("id").asLong(), row.path("table").asText(), row.path("reason").asText(),
                         row.path("attempts").asInt(), row.path("quarantined").asText(),
-                        shorten(row.path("lastError").asText(), 200), shorten(row.path("row").asText(), 200));
+                        shorten(row.path("lastError").asText(), 200), row.path("format").asText("JSONEachRow"),
+                        shorten(row.path("row").asText(), 200));
             }
             return 0;
         }

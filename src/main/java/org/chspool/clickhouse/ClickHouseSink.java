@@ -52,6 +52,7 @@ public final class ClickHouseSink implements SingleServerSink {
     private volatile ServerCapabilities capabilities;
     private volatile boolean reachable;
     private boolean probeNeeded = true;
+    private final Set<String> unknownSettingsWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public ClickHouseSink(ClickHouseSinkConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -134,18 +135,67 @@ public final class ClickHouseSink implements SingleServerSink {
      */
     @Override
     public void insert(String database, String table, List<byte[]> payloads, String insertToken) throws InsertFailure {
+        insert(database, table, InsertForm.JSON_EACH_ROW, payloads, 0, insertToken);
+    }
+
+    /**
+     * Inserts rows of one {@link InsertForm} in one request: {@code INSERT INTO `db`.`t` [(cols)] FORMAT F},
+     * the client's input-format settings beside the agent's own (the client's win for the same name;
+     * settings this server does not know are left out, with a WARN once each, since the server would refuse
+     * the whole insert for them), the rows joined by {@code '\n'}. JSONCompactEachRow rows go to a server
+     * that does not know that format (before 20.1) as JSONEachRow objects keyed by the column list, or by
+     * the table's insertable columns ({@code DESCRIBE TABLE}) when the insert had none.
+     *
+     * @param skip bytes at the head of every payload that are not the row's (the spool's tag)
+     */
+    @Override
+    public void insert(String database, String table, InsertForm form, List<byte[]> payloads, int skip,
+                       String insertToken) throws InsertFailure {
         if (payloads.isEmpty()) {
             return;
         }
         ServerCapabilities caps = probeNeeded || capabilities == null ? probe() : capabilities;
         InsertSettings settings = insertSettings(caps, insertToken);
+        for (var e : form.settings().entrySet()) {
+            if (caps.supports(e.getKey())) {
+                settings.serverSetting(e.getKey(), e.getValue());
+            } else if (unknownSettingsWarned.add(e.getKey())) {
+                log.warn("ClickHouse {} at {} does not know the setting {} that a client sent with its rows; the rows"
+                        + " are inserted without it", caps.version(), config.url(), e.getKey());
+            }
+        }
         String target = Sql.identifier(database) + "." + Sql.identifier(table);
-        try (InsertResponse ignored = client.insert(target, new JsonEachRowBody(payloads),
-                ClickHouseFormat.JSONEachRow, settings).get()) {
+        com.clickhouse.client.api.DataStreamWriter body;
+        String format = form.format();
+        List<String> columns = form.columns();
+        if (format.equals("JSONCompactEachRow") && !caps.supportsFormat(format)) {
+            List<String> names = columns.isEmpty() ? insertableColumns(target) : columns;
+            body = new CompactRowsAsObjects(payloads, skip, names);
+            format = "JSONEachRow";
+        } else {
+            body = RowsBody.of(format, payloads, skip);
+        }
+        List<String> quoted = new java.util.ArrayList<>(columns.size());
+        for (String c : columns) {
+            quoted.add(Sql.identifier(c));
+        }
+        try (InsertResponse ignored = client.insert(target, quoted, body, ClickHouseFormat.valueOf(format), settings).get()) {
             reachable = true;
         } catch (Exception e) {
             throw failed(e);
         }
+    }
+
+    /** The columns an INSERT without a column list fills, in table order (not MATERIALIZED or ALIAS ones). */
+    private List<String> insertableColumns(String target) throws InsertFailure {
+        List<String> out = new java.util.ArrayList<>();
+        for (String line : select("DESCRIBE TABLE " + target + " FORMAT TabSeparated").split("\n")) {
+            String[] f = line.split("\t", -1);
+            if (f.length >= 1 && !f[0].isEmpty() && (f.length < 3 || !(f[2].equals("MATERIALIZED") || f[2].equals("ALIAS")))) {
+                out.add(Sql.unescapeTsv(f[0]));
+            }
+        }
+        return out;
     }
 
     @Override

@@ -28,12 +28,27 @@ public final class DedupeProbe {
         this.queries = queries;
     }
 
-    /** One key value as read from a row: a JSON string's content, or a JSON number's literal text. */
-    public record KeyValue(String text, boolean isString) {
+    /**
+     * One key value as read from a row: a JSON string's content, or a JSON number's literal text; or
+     * ({@code typed} false) a positional row's field text, whose column type the agent does not know: it is
+     * compared only as {@code toString(column)}, never as a literal of the column's type (which could be
+     * the wrong type and fail the probe), at the cost of the index on the first key column.
+     */
+    public record KeyValue(String text, boolean isString, boolean typed) {
         public KeyValue {
             if (!isString && !text.matches("-?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?")) {
                 throw new IllegalArgumentException("not a JSON number: " + text);
             }
+        }
+
+        /** A value read from a JSON object or array. */
+        public KeyValue(String text, boolean isString) {
+            this(text, isString, true);
+        }
+
+        /** A positional field's text (TabSeparated, CSV). */
+        public static KeyValue untyped(String text) {
+            return new KeyValue(text, true, false);
         }
     }
 
@@ -68,10 +83,11 @@ public final class DedupeProbe {
             sql.append(i == 0 ? "" : ", ").append("toString(").append(Sql.identifier(columns.get(i))).append(')');
         }
         sql.append(" FROM ").append(Sql.identifier(database)).append('.').append(Sql.identifier(table)).append(" WHERE ");
-        sql.append(Sql.identifier(columns.get(0))).append(" IN (");
+        boolean typed = keys.stream().allMatch(k -> k.get(0).typed());
+        sql.append(typed ? Sql.identifier(columns.get(0)) : "toString(" + Sql.identifier(columns.get(0)) + ")").append(" IN (");
         Set<String> firsts = new java.util.LinkedHashSet<>();
         for (List<KeyValue> k : keys) {
-            firsts.add(literal(k.get(0)));
+            firsts.add(typed ? literal(k.get(0)) : Sql.stringLiteral(k.get(0).text()));
         }
         sql.append(String.join(", ", firsts)).append(") AND ");
         if (columns.size() == 1) {

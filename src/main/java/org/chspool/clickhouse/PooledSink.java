@@ -59,11 +59,22 @@ public final class PooledSink implements QueryRunner, AutoCloseable {
      * @throws InsertFailure the PERMANENT failure, or the last server's failure when every server tried failed
      */
     public void insert(String database, String table, List<byte[]> payloads, String insertToken) throws InsertFailure {
+        insert(database, table, InsertForm.JSON_EACH_ROW, payloads, 0, insertToken);
+    }
+
+    /**
+     * Inserts rows of one form (format, column list, settings) in one request, failing over like
+     * {@link #insert(String, String, List, String)}.
+     *
+     * @param skip bytes at the head of every payload that are not the row's (the spool's tag)
+     */
+    public void insert(String database, String table, InsertForm form, List<byte[]> payloads, int skip,
+                       String insertToken) throws InsertFailure {
         if (payloads.isEmpty()) {
             return;
         }
         call(sink -> {
-            sink.insert(database, table, payloads, insertToken);
+            sink.insert(database, table, form, payloads, skip, insertToken);
             return null;
         }, true);
     }

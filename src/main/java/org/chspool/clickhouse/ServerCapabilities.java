@@ -58,6 +58,17 @@ public record ServerCapabilities(String version, int major, int minor, Set<Strin
         return supports("insert_distributed_sync") ? "insert_distributed_sync" : null;
     }
 
+    /**
+     * Whether the server reads the input format {@code format}: JSONCompactEachRow exists since 20.1
+     * (18.16 answers UNKNOWN_FORMAT); the other formats the agent sends are known to every version.
+     */
+    public boolean supportsFormat(String format) {
+        if (format.equals("JSONCompactEachRow")) {
+            return major > 20 || (major == 20 && minor >= 1);
+        }
+        return true;
+    }
+
     public boolean supportsInsertDeduplicationToken() {
         return supports("insert_deduplication_token");
     }

@@ -11,8 +11,18 @@ public interface SingleServerSink extends QueryRunner, AutoCloseable {
     /** Learns and remembers the server's version and settings. */
     ServerCapabilities probe() throws InsertFailure;
 
-    /** Inserts the rows in one request; see {@link ClickHouseSink#insert}. */
-    void insert(String database, String table, List<byte[]> payloads, String insertToken) throws InsertFailure;
+    /** Inserts compact JSON objects in one request; see {@link ClickHouseSink#insert}. */
+    default void insert(String database, String table, List<byte[]> payloads, String insertToken) throws InsertFailure {
+        insert(database, table, InsertForm.JSON_EACH_ROW, payloads, 0, insertToken);
+    }
+
+    /**
+     * Inserts rows of one form in one request; see {@link ClickHouseSink#insert(String, String, InsertForm, List, int, String)}.
+     *
+     * @param skip bytes at the head of every payload that are not the row's (the spool's tag)
+     */
+    void insert(String database, String table, InsertForm form, List<byte[]> payloads, int skip, String insertToken)
+            throws InsertFailure;
 
     /** What the last successful probe learned; null before one. */
     ServerCapabilities capabilities();

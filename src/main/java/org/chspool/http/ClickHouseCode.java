@@ -6,7 +6,12 @@ package org.chspool.http;
  * status sent with it. The mapping is documented in {@code docs/http.md}. Immutable.
  */
 public enum ClickHouseCode {
-    /** Malformed JSON, or a row that is not a JSON object. */
+    /** A TabSeparated body that ends inside an escape sequence (a backslash with nothing after it). */
+    CANNOT_PARSE_ESCAPE_SEQUENCE(25, 400),
+    /**
+     * Input that is not valid in its format: malformed JSON, a row that is not an object (JSONEachRow) or an
+     * array (JSONCompactEachRow), a row with more or fewer fields than the others, an open CSV quote.
+     */
     CANNOT_PARSE_INPUT_ASSERTION_FAILED(27, 400),
     /** The request body could not be read to its end (the client went away or cut it): nothing was spooled. */
     CANNOT_READ_ALL_DATA(33, 400),
@@ -20,6 +25,8 @@ public enum ClickHouseCode {
     UNKNOWN_FORMAT(73, 400),
     /** INSERT with an empty body, as ClickHouse answers it. */
     NO_DATA_TO_INSERT(108, 400),
+    /** A names header that repeats a name, names other columns than the column list, or ends the body early. */
+    INCORRECT_DATA(117, 400),
     /** The commit was not confirmed in time: the rows may or may not be spooled. */
     TIMEOUT_EXCEEDED(159, 500),
     /** The spool is busy (admission queue full): retry after the Retry-After header. */

@@ -24,11 +24,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves one HTTP request the way ClickHouse's HTTP interface would, for the subset the agent takes:
  * {@code GET /ping} and {@code GET /} ({@code Ok.}), {@code SELECT 1}, and
- * {@code INSERT … FORMAT JSONEachRow} with the statement in {@code query=} and/or at the head of the body.
- * The INSERT is answered 200 only once every row is committed to the spool; every failure is answered in
- * ClickHouse's error shape (status, {@code X-ClickHouse-Exception-Code}, {@code Code: N. DB::Exception: …}).
- * URL parameters other than {@code query}, {@code database}, {@code query_id}, {@code password} and
- * {@code decompress} (server settings such as {@code async_insert}) are accepted and ignored.
+ * {@code INSERT … FORMAT F} (the formats of {@link org.chspool.http.formats.InputFormat}) with the statement
+ * in {@code query=} and/or at the head of the body, the body plain or compressed (Content-Encoding gzip,
+ * deflate, zstd, lz4; {@code decompress=1} block framing). The INSERT is answered 200 only once every row
+ * is committed to the spool; every failure is answered in ClickHouse's error shape (status,
+ * {@code X-ClickHouse-Exception-Code}, {@code Code: N. DB::Exception: …}). Input-format settings among the
+ * URL parameters travel with the rows; other parameters besides {@code query}, {@code database},
+ * {@code query_id}, {@code password} and {@code decompress} (server settings such as {@code async_insert})
+ * are accepted and ignored.
  *
  * <p>Threading: runs on the server's handler threads; stateless apart from the shared, thread-safe
  * collaborators.
@@ -98,13 +101,8 @@ final class RequestHandler implements HttpHandler {
         if (closing.getAsBoolean()) {
             throw new HttpError(ClickHouseCode.ABORTED, "shutting_down: the agent is shutting down; retry shortly", 1000);
         }
-        if ("1".equals(params.get("decompress"))) {
-            throw new HttpError(ClickHouseCode.NOT_IMPLEMENTED, "decompress=1 (a ClickHouse-framed compressed request"
-                    + " body) is not supported by the spool agent; turn client request compression off or use"
-                    + " HTTP compression (Content-Encoding: gzip)");
-        }
         try {
-            InputStream body = method.equals("GET") ? InputStream.nullInputStream() : body(ex);
+            InputStream body = method.equals("GET") ? InputStream.nullInputStream() : body(ex, params);
             StatementReader.Result r = StatementReader.read(params.get("query"), body);
             if (r.parsed() instanceof StatementParser.Answer a) {
                 sendText(ex, params, 200, a.body());
@@ -114,18 +112,19 @@ final class RequestHandler implements HttpHandler {
                 throw new HttpError(ClickHouseCode.NOT_IMPLEMENTED, "INSERT needs a POST request");
             }
             InsertStatement insert = ((StatementParser.Insert) r.parsed()).statement();
-            InsertExecutor.Result done = inserts.run(insert, database(ex, params), r.data());
+            InsertExecutor.Result done = inserts.run(insert, database(ex, params), params, r.data());
             counters.inserted(done.rows());
             sendInserted(ex, params, done);
         } catch (BoundedInputStream.TooLarge e) {
             throw new HttpError(ClickHouseCode.TOO_MANY_BYTES, e.getMessage() + "; nothing was spooled");
-        } catch (ZipException | EOFException e) {
+        } catch (ZipException | EOFException | NativeBlockInputStream.Undecodable | com.github.luben.zstd.ZstdIOException
+                 | net.jpountz.lz4.LZ4Exception e) {
             throw new HttpError(ClickHouseCode.CANNOT_DECOMPRESS, "cannot decompress the request body ("
                     + ex.getRequestHeaders().getFirst("Content-Encoding") + "): " + e.getMessage() + "; nothing was spooled");
         }
     }
 
-    private InputStream body(HttpExchange ex) throws HttpError, IOException {
+    private InputStream body(HttpExchange ex, Map<String, String> params) throws HttpError, IOException {
         String length = ex.getRequestHeaders().getFirst("Content-Length");
         if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > maxBodyBytes) {
             throw new HttpError(ClickHouseCode.TOO_MANY_BYTES, "the request body is " + length + " bytes; the limit is "
@@ -138,9 +137,14 @@ final class RequestHandler implements HttpHandler {
             case "", "identity", "none" -> in;
             case "gzip", "x-gzip" -> new GZIPInputStream(in, 1 << 16);
             case "deflate" -> new InflaterInputStream(in, new java.util.zip.Inflater(), 1 << 16);
+            case "zstd" -> new com.github.luben.zstd.ZstdInputStream(in);
+            case "lz4" -> new net.jpountz.lz4.LZ4FrameInputStream(in);
             default -> throw new HttpError(ClickHouseCode.NOT_IMPLEMENTED, "Content-Encoding " + enc
-                    + " is not supported by the spool agent; use gzip or deflate, or none");
+                    + " is not supported by the spool agent; use gzip, deflate, zstd or lz4, or none");
         };
+        if ("1".equals(params.get("decompress"))) {
+            decoded = new NativeBlockInputStream(decoded); // ClickHouse's own block framing, inside any HTTP encoding
+        }
         return new BoundedInputStream(decoded, maxBodyBytes);
     }
 

@@ -8,7 +8,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import org.chspool.spool.InsertShape;
 import org.chspool.spool.RejectReason;
+import org.chspool.spool.ShapedPayload;
 import org.chspool.spool.Rejection;
 import org.chspool.spool.RoomWait;
 import org.chspool.spool.Spool;
@@ -52,14 +54,36 @@ final class SpoolAppender {
         this.chunkBytes = chunkBytes;
     }
 
-    /** @return the number of rows committed (all of them) */
-    long append(TableName table, StagedRows rows) throws HttpError {
+    /**
+     * The id of the request's insert shape, recorded first if it is new (one small transaction, once per
+     * distinct shape).
+     */
+    int shapeId(TableName table, InsertShape shape) throws HttpError {
+        return await(spool.shapes().intern(table, shape), "the insert's shape", NOTHING);
+    }
+
+    /**
+     * @param tag written before every row ({@link ShapedPayload#tag}; empty for shape 0)
+     * @return the number of rows committed (all of them)
+     */
+    long append(TableName table, StagedRows rows, byte[] tag) throws HttpError {
         if (rows.inMemory()) {
-            appendAll(table, rows.memory());
+            appendAll(table, tagged(tag, rows.memory()));
         } else {
-            appendStaged(table, rows);
+            appendStaged(table, rows, tag);
         }
         return rows.rows();
+    }
+
+    private static List<byte[]> tagged(byte[] tag, List<byte[]> rows) {
+        if (tag.length == 0) {
+            return rows;
+        }
+        List<byte[]> out = new java.util.ArrayList<>(rows.size());
+        for (byte[] r : rows) {
+            out.add(ShapedPayload.tagged(tag, r));
+        }
+        return out;
     }
 
     private void appendAll(TableName table, List<byte[]> rows) throws HttpError {
@@ -102,8 +126,8 @@ final class SpoolAppender {
         return wait.granted() ? wait.take() : wait.giveUp();
     }
 
-    private void appendStaged(TableName table, StagedRows rows) throws HttpError {
-        CompletableFuture<Staging> begun = spool.staged().begin(table, rows.rows(), rows.bytes());
+    private void appendStaged(TableName table, StagedRows rows, byte[] tag) throws HttpError {
+        CompletableFuture<Staging> begun = spool.staged().begin(table, rows.rows(), rows.bytes() + (long) tag.length * rows.rows());
         Staging staging;
         try {
             staging = await(begun, "the start of the request", NOTHING);
@@ -115,7 +139,7 @@ final class SpoolAppender {
         try {
             try (StagedRows.Chunks chunks = rows.chunks(chunkRows, chunkBytes)) {
                 for (List<byte[]> chunk = chunks.next(); !chunk.isEmpty(); chunk = chunks.next()) {
-                    await(spool.staged().write(staging, chunk), "a part of the request", NOTHING); // staged rows stay invisible
+                    await(spool.staged().write(staging, tagged(tag, chunk)), "a part of the request", NOTHING); // staged rows stay invisible
                 }
             } catch (IOException e) {
                 throw new HttpError(ClickHouseCode.SYSTEM_ERROR, "cannot read the request's rows back from its spill"

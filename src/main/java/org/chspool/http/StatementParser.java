@@ -7,22 +7,19 @@ import java.util.Locale;
 import java.util.Set;
 import org.chspool.http.SqlLexer.Kind;
 import org.chspool.http.SqlLexer.Token;
+import org.chspool.http.formats.InputFormat;
 
 /**
  * Parses the statement at the head of a request: the {@code query} URL parameter followed by the start
  * of the body, as ClickHouse reads it. Accepts
- * {@code INSERT INTO [TABLE] [db.]table [(c1, c2, …)] [SETTINGS k = v, …] FORMAT JSONEachRow} (format name
- * case-insensitive; {@code JSONLines} and {@code NDJSON} are aliases) and the health-check SELECTs of
+ * {@code INSERT INTO [TABLE] [db.]table [(c1, c2, …)] [SETTINGS k = v, …] FORMAT F} for the formats of
+ * {@link InputFormat} (names case-insensitive, aliases included) and the health-check SELECTs of
  * {@link HealthQueries}; everything else is refused with a clear error. Stateless, thread-safe.
  */
 final class StatementParser {
-    private static final Set<String> JSON_EACH_ROW = Set.of("jsoneachrow", "jsonlines", "ndjson");
     /** Formats ClickHouse knows but the agent does not take (answered NOT_IMPLEMENTED, not UNKNOWN_FORMAT). */
-    private static final Set<String> OTHER_FORMATS = Set.of("tabseparated", "tsv", "tabseparatedwithnames",
-            "tsvwithnames", "tabseparatedwithnamesandtypes", "tsvwithnamesandtypes", "tabseparatedraw", "tsvraw",
-            "csv", "csvwithnames", "csvwithnamesandtypes", "values", "rowbinary", "rowbinarywithnames",
-            "rowbinarywithnamesandtypes", "native", "json", "jsoncompact", "jsoncompacteachrow",
-            "jsoncompacteachrowwithnamesandtypes", "jsoncompacteachrowwithnames", "jsonstringseachrow",
+    private static final Set<String> OTHER_FORMATS = Set.of("tabseparatedraw", "tsvraw",
+            "rowbinarywithnames", "rowbinarywithdefaults", "json", "jsoncompact", "jsonstringseachrow",
             "jsonobjecteachrow", "jsoncolumns", "parquet", "arrow", "arrowstream", "orc", "avro", "protobuf",
             "capnproto", "msgpack", "template", "customseparated", "regexp", "rawblob", "linesasstring", "bsoneachrow");
 
@@ -90,6 +87,7 @@ final class StatementParser {
             t = lx.next();
         }
         List<String> columns = new ArrayList<>();
+        java.util.Map<String, String> settings = new java.util.TreeMap<>();
         if (t.isPunct('(')) {
             do {
                 t = lx.next();
@@ -118,15 +116,19 @@ final class StatementParser {
                 if (k.kind() != Kind.WORD || !eq.isPunct('=') || v.kind() == Kind.END) {
                     throw syntax("expected SETTINGS name = value", k);
                 }
+                settings.put(k.text(), utf8(v.text()));
                 t = lx.next();
             } while (t.isPunct(','));
         }
         if (t == SqlLexer.MORE) {
             return null;
         }
-        if (t.is("VALUES") || t.is("SELECT") || t.is("WITH")) {
+        if (t.is("VALUES")) { // the rows follow the keyword, as FORMAT Values
+            return new Insert(new InsertStatement(database, name, columns, InputFormat.VALUES, settings), t.end());
+        }
+        if (t.is("SELECT") || t.is("WITH")) {
             throw new HttpError(ClickHouseCode.NOT_IMPLEMENTED, "INSERT ... " + t.text().toUpperCase(Locale.ROOT)
-                    + " is not supported by the spool agent; send rows with FORMAT JSONEachRow");
+                    + " is not supported by the spool agent; send rows with FORMAT " + InputFormat.names());
         }
         if (t.kind() == Kind.END) {
             throw new HttpError(ClickHouseCode.SYNTAX_ERROR,
@@ -140,12 +142,12 @@ final class StatementParser {
         if (format.kind() != Kind.WORD) {
             throw syntax("expected a format name after FORMAT", format);
         }
-        checkFormat(format.text());
+        InputFormat inputFormat = checkFormat(format.text());
         int dataStart = dataStart(text, format.end(), eof);
         if (dataStart < 0) {
             return null;
         }
-        return new Insert(new InsertStatement(database, name, columns), dataStart);
+        return new Insert(new InsertStatement(database, name, columns, inputFormat, settings), dataStart);
     }
 
     /** After the format name: spaces, then one line break, then the rows; -1 when more text is needed. */
@@ -167,23 +169,27 @@ final class StatementParser {
         return i >= text.length() && !eof ? -1 : i;
     }
 
-    private static void checkFormat(String format) throws HttpError {
-        String f = format.toLowerCase(Locale.ROOT);
-        if (JSON_EACH_ROW.contains(f)) {
-            return;
+    private static InputFormat checkFormat(String format) throws HttpError {
+        java.util.Optional<InputFormat> known = InputFormat.byName(format);
+        if (known.isPresent()) {
+            return known.get();
         }
-        if (OTHER_FORMATS.contains(f)) {
+        if (OTHER_FORMATS.contains(format.toLowerCase(Locale.ROOT))) {
             throw new HttpError(ClickHouseCode.NOT_IMPLEMENTED, "Format " + format
-                    + " is not supported by the spool agent; send rows with FORMAT JSONEachRow");
+                    + " is not supported by the spool agent; it takes " + InputFormat.names());
         }
         throw new HttpError(ClickHouseCode.UNKNOWN_FORMAT, "Unknown format " + format
-                + "; the spool agent takes FORMAT JSONEachRow (aliases JSONLines, NDJSON)");
+                + "; the spool agent takes " + InputFormat.names());
+    }
+
+    /** The text holds bytes as ISO-8859-1 characters; names and values are UTF-8. */
+    private static String utf8(String text) {
+        return new String(text.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
     }
 
     private static String identifier(Token t, String what) throws HttpError {
         if (t.kind() == Kind.WORD || t.kind() == Kind.QUOTED) {
-            // the text holds bytes as ISO-8859-1 characters; names are UTF-8
-            return new String(t.text().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+            return utf8(t.text());
         }
         throw syntax("expected " + what, t);
     }

@@ -212,7 +212,8 @@ final class BatchDelivery implements AutoCloseable {
             }
             return CompletableFuture.completedFuture(frozen);
         }
-        SpoolBatch rows = spool.reader().after(st.table, cursor, settings.batchMaxRows(), settings.batchMaxBytes());
+        SpoolBatch rows = ShapedRows.homogeneous( // a batch never mixes insert shapes
+                spool.reader().after(st.table, cursor, settings.batchMaxRows(), settings.batchMaxBytes()));
         if (rows.isEmpty()) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
@@ -262,7 +263,8 @@ final class BatchDelivery implements AutoCloseable {
         SpoolBatch rows = batch.rows();
         long t0 = nanoTime.getAsLong();
         try {
-            sink.insert(st.table.database(), st.table.table(), rows.payloads(), batch.token());
+            ShapedRows shaped = ShapedRows.of(spool.shapes(), rows);
+            sink.insert(st.table.database(), st.table.table(), shaped.form(), rows.payloads(), shaped.skip(), batch.token());
         } catch (InsertFailure f) {
             return failed(st, batch, f);
         }
@@ -323,7 +325,7 @@ final class BatchDelivery implements AutoCloseable {
         List<List<KeyValue>> distinct = new ArrayList<>();
         Set<List<String>> seen = new HashSet<>();
         for (byte[] payload : rows.payloads()) {
-            List<KeyValue> k = DedupeKeys.keyOf(payload, columns);
+            List<KeyValue> k = DedupeKeys.keyOf(payload, spool.shapes().of(payload), columns);
             keys.add(k);
             if (k != null && seen.add(DedupeKeys.texts(k))) {
                 distinct.add(k);

@@ -31,12 +31,15 @@ final class DedupeKeys {
 
     /**
      * The row's key values in column order, or null when the row cannot be keyed (a key column is
-     * missing, null, or not a string or number): such a row is sent without dedupe.
+     * missing, null, or not a string or number, or the row is not a JSON object: a positional format):
+     * such a row is sent without dedupe. A JSONEachRow row with a shape tag (sent with input-format
+     * settings, see {@link org.chspool.spool.ShapedPayload}) is keyed like any other.
      */
     static List<KeyValue> keyOf(byte[] payload, List<String> columns) {
         KeyValue[] values = new KeyValue[columns.size()];
         int found = 0;
-        try (JsonParser p = RowJson.FACTORY.createParser(payload)) {
+        int skip = org.chspool.spool.ShapedPayload.tagLength(payload);
+        try (JsonParser p = RowJson.FACTORY.createParser(payload, skip, payload.length - skip)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
@@ -62,6 +65,18 @@ final class DedupeKeys {
             return null;
         }
         return null;
+    }
+
+    /**
+     * The key of a stored row of {@code shape}: a JSON object's keys ({@link #keyOf(byte[], List)}), or a
+     * positional row's fields by the shape's column list ({@link PositionalKeys}); null when it has none.
+     */
+    static List<KeyValue> keyOf(byte[] payload, org.chspool.spool.InsertShape shape, List<String> columns) {
+        if (shape == null) {
+            return null;
+        }
+        return shape.format().equals("JSONEachRow") ? keyOf(payload, columns)
+                : PositionalKeys.keyOf(payload, org.chspool.spool.ShapedPayload.tagLength(payload), shape, columns);
     }
 
     static List<String> texts(List<KeyValue> key) {

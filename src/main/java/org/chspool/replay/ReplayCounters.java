@@ -11,6 +11,8 @@ public final class ReplayCounters {
     final LongAdder permanentFailures = new LongAdder();
     final LongAdder quarantinedRows = new LongAdder();
     final LongAdder dedupedRows = new LongAdder();
+    /** Deliveries that ended in an unexpected exception or error (a bug): logged with their stack, retried. */
+    final LongAdder unexpectedFailures = new LongAdder();
     final Histogram insertSeconds = Histogram.latencySeconds();
     final Histogram batchRows = new Histogram(1, 10, 100, 500, 1000, 2500, 5000, 10000, 50000, 100000);
 
@@ -20,6 +22,7 @@ public final class ReplayCounters {
     public long permanentFailures() { return permanentFailures.sum(); }
     public long quarantinedRows() { return quarantinedRows.sum(); }
     public long dedupedRows() { return dedupedRows.sum(); }
+    public long unexpectedFailures() { return unexpectedFailures.sum(); }
     public Histogram insertSeconds() { return insertSeconds; }
     public Histogram batchRows() { return batchRows; }
 }

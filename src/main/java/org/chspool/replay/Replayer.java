@@ -1,5 +1,6 @@
 package org.chspool.replay;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,11 +138,20 @@ public final class Replayer implements AutoCloseable {
             d.deliver(st, CATCH_UP_BUDGET_NANOS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (Exception e) {
+        } catch (SQLException | BatchDelivery.SpoolWriteFailed e) {
             // The spool could not be read or changed: keep the rows, back the table off briefly.
             st.lastError = "spool: " + e.getMessage();
             st.retryAtNanos = nanoTime.getAsLong() + Signal.millis(1000);
             log.warn("table {}: delivery step failed, retrying in 1 s: {}", st.table, e.getMessage());
+        } catch (VirtualMachineError e) {
+            throw e; // out of memory and the like: the JVM is not fit to go on (the launcher exits on OOM)
+        } catch (RuntimeException | Error e) {
+            // A bug (or a class that failed to initialise): with its stack, and the sender thread lives on, so
+            // the table is retried and the other tables keep being delivered.
+            st.lastError = "delivery failed unexpectedly: " + e;
+            st.retryAtNanos = nanoTime.getAsLong() + Signal.millis(1000);
+            counters.unexpectedFailures.increment();
+            log.error("table {}: delivery failed unexpectedly, retrying in 1 s", st.table, e);
         } finally {
             st.inFlight.set(false);
             wake.raise();

@@ -129,6 +129,7 @@ final class RowSalvage {
             rows -= dropStaged(src, target);
             long quarantined = copyQuarantine(src, target);
             copyFrozenBatches(src, target);
+            copyShapes(src, target);
             try (Statement s = target.createStatement()) {
                 s.execute("DELETE FROM table_stats");
                 s.execute("INSERT INTO table_stats (tbl, rows, bytes)"
@@ -204,6 +205,22 @@ final class RowSalvage {
         long n = copyPaged(src, target, read, write, null, scalar(src, "SELECT max(id) FROM batch", Long.MAX_VALUE));
         if (n > 0) {
             log.warn("recovery: kept {} frozen batch record(s)", n);
+        }
+    }
+
+    /**
+     * Keeps the insert shapes (schema 6): the rows copied carry their shape ids, which must keep meaning
+     * the same format, column list and settings. Best effort: an older file has none.
+     */
+    private static void copyShapes(Connection src, Connection target) throws SQLException {
+        if (scalar(src, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'insert_shape'", 0) == 0) {
+            return;
+        }
+        String read = "SELECT id, tbl, format, columns, settings FROM insert_shape WHERE id > ? ORDER BY id LIMIT " + PAGE;
+        String write = "INSERT OR IGNORE INTO insert_shape (id, tbl, format, columns, settings) VALUES (?,?,?,?,?)";
+        long n = copyPaged(src, target, read, write, null, scalar(src, "SELECT max(id) FROM insert_shape", Long.MAX_VALUE));
+        if (n > 0) {
+            log.info("recovery: kept {} insert shape(s)", n);
         }
     }
 

@@ -47,6 +47,7 @@ public final class Spool implements AutoCloseable {
     private final AtomicLong quarantinedRows = new AtomicLong();
     private final StagedAppends staged;
     private final BatchChanges batches;
+    private final InsertShapes shapes;
     private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
     private final String instanceId;
     private volatile boolean closed;
@@ -102,6 +103,7 @@ public final class Spool implements AutoCloseable {
                             return quarantinedBytes.get();
                         }
                     });
+            shapes = new InsertShapes(writer, w); // read before the writer thread owns the connection
             writer.start();
             staged = new StagedAppends(this, writer);
             batches = new BatchChanges(writer, instanceId, counters, this::nowMicros, config.quarantineMaxBytes());
@@ -315,6 +317,11 @@ public final class Spool implements AutoCloseable {
     /** Appends of large requests, all or nothing, without holding the writer for their size (see {@link Staging}). */
     public StagedAppends staged() {
         return staged;
+    }
+
+    /** The formats, column lists and settings rows were inserted with (see {@link InsertShape}). */
+    public InsertShapes shapes() {
+        return shapes;
     }
 
     /** Why nothing more may be written now (shutting down, the writer stopped), as a rejection; null while open. */

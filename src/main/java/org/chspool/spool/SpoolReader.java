@@ -233,9 +233,10 @@ public final class SpoolReader implements AutoCloseable {
             p.setInt(i, limit);
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
+                    byte[] payload = rs.getBytes(3);
                     out.add(new QuarantinedRow(rs.getLong(1), rs.getString(2),
-                            new String(rs.getBytes(3), java.nio.charset.StandardCharsets.UTF_8), rs.getInt(4),
-                            rs.getString(5), rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9)));
+                            new String(payload, java.nio.charset.StandardCharsets.UTF_8), rs.getInt(4),
+                            rs.getString(5), rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9), payload));
                 }
             }
         }

@@ -25,11 +25,14 @@ import java.sql.Statement;
  *   <li>6: {@code batch.delivered}: ClickHouse accepted the batch and its delete yielded to waiting
  *       appends part way (see {@code SpoolOps.DeleteDelivered}); a batch so marked is never sent again,
  *       and what is left of it is deleted at the next read.
+ *   <li>7: {@code insert_shape}, the formats, column lists and settings rows were inserted with
+ *       ({@link InsertShapes}); a row carries its shape id in its payload ({@link ShapedPayload}), so the
+ *       queue and the quarantine are unchanged and old rows are shape 0 without a rewrite.
  * </ul>
  */
 public final class SpoolSchema {
     /** The version this build writes and understands. */
-    public static final int CURRENT_VERSION = 6;
+    public static final int CURRENT_VERSION = 7;
 
     private static final String[] V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -133,6 +136,20 @@ public final class SpoolSchema {
         "UPDATE schema_version SET version = 6",
     };
 
+    private static final String[] V7 = {
+        // One record per distinct (table, format, column list, settings) rows were inserted with; kept
+        // forever (few, small). Rows refer to it by the id in their payload's tag (ShapedPayload); id 0,
+        // the plain JSONEachRow object, has no record.
+        "CREATE TABLE insert_shape ("
+            + " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            + " tbl TEXT NOT NULL,"
+            + " format TEXT NOT NULL,"              // the ClickHouse format rows are sent in
+            + " columns TEXT NOT NULL,"             // JSON array of column names, [] for none
+            + " settings TEXT NOT NULL)",           // JSON object of input-format settings, {} for none
+        "CREATE UNIQUE INDEX insert_shape_unique ON insert_shape (tbl, format, columns, settings)",
+        "UPDATE schema_version SET version = 7",
+    };
+
     private SpoolSchema() {}
 
     /** Creates the schema in a new file or checks/migrates an existing one. Runs in one transaction. */
@@ -191,6 +208,12 @@ public final class SpoolSchema {
                 }
                 if (v == 5 && target >= 6) {
                     for (String sql : V6) {
+                        s.execute(sql);
+                    }
+                    v = 6;
+                }
+                if (v == 6 && target >= 7) {
+                    for (String sql : V7) {
                         s.execute(sql);
                     }
                 }

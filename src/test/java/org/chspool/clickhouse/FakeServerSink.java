@@ -50,7 +50,8 @@ public final class FakeServerSink implements SingleServerSink {
     }
 
     @Override
-    public void insert(String database, String table, List<byte[]> rows, String insertToken) throws InsertFailure {
+    public void insert(String database, String table, InsertForm form, List<byte[]> rows, int skip, String insertToken)
+            throws InsertFailure {
         payloads.add(rows);
         tokens.add(insertToken);
         respond("insert " + database + "." + table);

@@ -114,13 +114,13 @@ class HttpInsertEndpointTest {
         try (HttpFixture f = HttpFixture.start(dir)) {
             assertCode(f.get("/?query=" + q("SELECT * FROM events")), 501, "48", "query ClickHouse directly");
             assertCode(f.post("/", "CREATE TABLE t (a Int8) ENGINE=Memory"), 501, "48", "not supported");
-            assertCode(f.post(INSERT.replace("JSONEachRow", "CSV"), "1,2\n"), 501, "48", "Format CSV is not supported");
+            assertCode(f.post(INSERT.replace("JSONEachRow", "Parquet"), "1,2\n"), 501, "48", "Format Parquet is not supported");
             assertCode(f.post(INSERT.replace("JSONEachRow", "Jsonish"), "{}"), 400, "73", "Unknown format");
-            assertCode(f.post("/?query=" + q("INSERT INTO events VALUES"), "(1)"), 501, "48", "JSONEachRow");
+            assertCode(f.post("/?query=" + q("INSERT INTO events SELECT 1"), ""), 501, "48", "JSONEachRow");
             assertCode(f.post("/", "INSERT INTO events {\"a\":1}"), 400, "62", "Syntax error");
             assertCode(f.post(INSERT, ""), 400, "108", "No data to insert");
             assertCode(f.post("/?query=" + q("INSERT INTO events FORMAT JSONEachRow") + "&decompress=1", "x"),
-                    501, "48", "decompress=1");
+                    400, "271", "cannot decompress");
             assertCode(f.post(INSERT, "{}", "Content-Encoding", "br"), 501, "48", "Content-Encoding br");
         }
     }

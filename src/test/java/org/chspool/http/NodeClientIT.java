@@ -58,9 +58,36 @@ class NodeClientIT {
         }
     }
 
+    @Test
+    void nodeClientInsertsJsonCompactEachRowCsvWithAndWithoutADelimiterSettingAndTabSeparated(ClickHouseEndpoint ch)
+            throws Exception {
+        installNodeClient();
+        String db = ch.createDatabase("http_node");
+        List<String> tables = List.of("node_jcer", "node_csv", "node_csv_semicolon", "node_tsv");
+        for (String t : tables) {
+            ch.exec("DROP TABLE IF EXISTS " + db + "." + t);
+            ch.exec("CREATE TABLE " + db + "." + t + " (id UInt64, s String) ENGINE = MergeTree ORDER BY id");
+        }
+        try (SpoolAgent agent = SpoolAgent.start(TestConfigs.forDir(dir, "CH_URL", ch.url(), "CH_USER", ch.user(),
+                "CH_PASS", ch.password(), "CH_DB", db, "CH_HTTP_LISTEN", "127.0.0.1:0", "CH_AUTH_TOKEN", TOKEN))) {
+            Processes.Result r = Processes.run(NODE_DIR, 120, List.of("node", "insert-formats.mjs",
+                    "http://127.0.0.1:" + agent.http().port(), db, TOKEN));
+            assertEquals(0, r.exitCode(), r.output());
+            JsonNode out = new ObjectMapper().readTree(r.output().strip().lines().reduce((a, b) -> b).orElse(""));
+            for (String f : List.of("JSONCompactEachRow", "CSV", "CSVsemicolon", "TabSeparated")) {
+                assertTrue(out.path(f).asBoolean(), f + ": " + r.output());
+            }
+            for (String t : tables) {
+                Eventually.await(Duration.ofSeconds(60), "3 rows in " + t, () -> ch.count(db + "." + t) == 3);
+                assertEquals("1\ta\n2\ttab\\there\n3\tquote \" and \\\\ backslash\n",
+                        ch.query("SELECT id, s FROM " + db + "." + t + " ORDER BY id"), t);
+            }
+        }
+    }
+
     static void installNodeClient() throws Exception {
         Files.createDirectories(NODE_DIR);
-        for (String f : List.of("package.json", "package-lock.json", "insert.mjs")) {
+        for (String f : List.of("package.json", "package-lock.json", "insert.mjs", "insert-formats.mjs")) {
             Files.copy(NODE_SRC.resolve(f), NODE_DIR.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
         Processes.Result npm = Processes.run(NODE_DIR, 300, List.of("npm", "ci", "--no-audit", "--no-fund"));

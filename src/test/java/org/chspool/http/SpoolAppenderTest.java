@@ -8,6 +8,8 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.chspool.spool.InsertShape;
+import org.chspool.spool.ShapedPayload;
 import org.chspool.spool.Spool;
 import org.chspool.spool.TableName;
 import org.chspool.testing.TestConfigs;
@@ -38,7 +40,7 @@ class SpoolAppenderTest {
             }
             SpoolAppender appender = new SpoolAppender(spool, 1_000_000_000L, 7, 1 << 20);
 
-            HttpError e = assertThrows(HttpError.class, () -> appender.append(T, staged));
+            HttpError e = assertThrows(HttpError.class, () -> appender.append(T, staged, ShapedPayload.tag(InsertShape.DEFAULT_ID)));
 
             assertEquals(ClickHouseCode.SYSTEM_ERROR, e.code());
             assertTrue(e.getMessage().contains("nothing of this request was spooled"), e.getMessage());

@@ -4,14 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.List;
+import java.util.Map;
+import org.chspool.http.formats.InputFormat;
 import org.junit.jupiter.api.Test;
 
 class StatementParserTest {
     @Test
-    void quotedNamesColumnsSettingsAndCommentsAreUnderstood() throws Exception {
+    void quotedNamesColumnsSettingsAndCommentsAreUnderstoodAndEverySettingIsKept() throws Exception {
         String sql = "/* c */ insert into table `logs`.\"ev\" (`a`, b) -- x\n SETTINGS async_insert = 1, x='y' format NDJSON\n{";
         StatementParser.Insert ins = (StatementParser.Insert) StatementParser.parse(sql, false);
-        assertEquals(new InsertStatement("logs", "ev", List.of("a", "b")), ins.statement());
+        assertEquals(new InsertStatement("logs", "ev", List.of("a", "b"), InputFormat.JSON_EACH_ROW,
+                Map.of("async_insert", "1", "x", "y")), ins.statement());
         assertEquals(sql.indexOf('{'), ins.dataStart());
     }
 
