@@ -10,6 +10,7 @@ import java.util.List;
 import org.chspool.clickhouse.DedupeProbe.KeyValue;
 import org.chspool.spool.InsertShape;
 import org.chspool.spool.RowJson;
+import org.chspool.util.CsvFields;
 
 /**
  * The dedupe key of a row in a positional format whose columns are known by name (the shape's column
@@ -102,39 +103,10 @@ final class PositionalKeys {
     /** CSV fields, unquoted; null for an unquoted {@code \N}. */
     private static List<String> csv(byte[] p, int skip, char delimiter) {
         List<String> out = new ArrayList<>();
-        String s = new String(p, skip, p.length - skip, StandardCharsets.UTF_8);
-        StringBuilder f = new StringBuilder();
-        boolean quoted = false;
-        boolean wasQuoted = false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < s.length() && s.charAt(i + 1) == '"') {
-                    f.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    f.append(c);
-                }
-            } else if (c == '"' && f.length() == 0) {
-                quoted = true;
-                wasQuoted = true;
-            } else if (c == delimiter) {
-                out.add(field(f, wasQuoted));
-                f.setLength(0);
-                wasQuoted = false;
-            } else {
-                f.append(c);
-            }
+        for (CsvFields.Field f : CsvFields.split(new String(p, skip, p.length - skip, StandardCharsets.UTF_8), delimiter)) {
+            out.add(!f.quoted() && f.text().equals("\\N") ? null : f.text());
         }
-        out.add(field(f, wasQuoted));
         return out;
-    }
-
-    private static String field(StringBuilder f, boolean quoted) {
-        String v = f.toString();
-        return !quoted && v.equals("\\N") ? null : v;
     }
 
     /** {text, isString} of each element of a JSON array row; null elements as null text; null when malformed. */

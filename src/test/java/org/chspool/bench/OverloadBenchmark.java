@@ -102,55 +102,53 @@ public final class OverloadBenchmark {
             } finally {
                 delete(dir);
             }
-            String drainDb = ch.freshDatabase();
-            try {
-                dir = filled(drainDb, backlog);
-                try (ChildAgent agent = ChildAgent.start(dir, env(ch, drainDb, ch.endpoint.url()))) {
-                    Map<String, Double> l = load(agent, 8, 0, seconds, 20_000, 1);
-                    m.put("fixed 20,000 rows/s single-row, backlog draining: p99 ms", l.get("ack p99 ms"));
-                    m.put("fixed 20,000 rows/s single-row, backlog draining: busy", l.get("busy"));
-                    rss = Math.max(rss, agent.peakRssMiB());
-                } finally {
-                    delete(dir);
+            rss = Math.max(rss, withBacklog(ch, backlog, (agent, db2, started) -> {
+                Map<String, Double> l = load(agent, 8, 0, seconds, 20_000, 1);
+                m.put("fixed 20,000 rows/s single-row, backlog draining: p99 ms", l.get("ack p99 ms"));
+                m.put("fixed 20,000 rows/s single-row, backlog draining: busy", l.get("busy"));
+            }));
+            rss = Math.max(rss, withBacklog(ch, backlog, (agent, db2, started) -> {
+                double half = m.get("windowed put (8 conns x 100 rows, window 16), rows/s") / 2;
+                Map<String, Double> l = load(agent, 8, 0, seconds, half, ROWS_PER_REQUEST);
+                m.put("50% of the windowed peak offered, backlog draining: busy", l.get("busy"));
+            }));
+            rss = Math.max(rss, withBacklog(ch, backlog, (agent, db2, started) -> {
+                while (ch.endpoint.count(db2 + ".bench") < backlog) {
+                    Thread.sleep(20); // polling the real ClickHouse
                 }
-            } finally {
-                ch.endpoint.exec("DROP DATABASE " + drainDb);
-            }
-            drainDb = ch.freshDatabase();
-            try {
-                dir = filled(drainDb, backlog);
-                try (ChildAgent agent = ChildAgent.start(dir, env(ch, drainDb, ch.endpoint.url()))) {
-                    double half = m.get("windowed put (8 conns x 100 rows, window 16), rows/s") / 2;
-                    Map<String, Double> l = load(agent, 8, 0, seconds, half, ROWS_PER_REQUEST);
-                    m.put("50% of the windowed peak offered, backlog draining: busy", l.get("busy"));
-                    rss = Math.max(rss, agent.peakRssMiB());
-                } finally {
-                    delete(dir);
-                }
-            } finally {
-                ch.endpoint.exec("DROP DATABASE " + drainDb);
-            }
-            drainDb = ch.freshDatabase();
-            try {
-                dir = filled(drainDb, backlog);
-                long t0 = System.nanoTime();
-                try (ChildAgent agent = ChildAgent.start(dir, env(ch, drainDb, ch.endpoint.url()))) {
-                    while (ch.endpoint.count(drainDb + ".bench") < backlog) {
-                        Thread.sleep(20); // polling the real ClickHouse
-                    }
-                    m.put("drain of the backlog, rows/s", backlog / ((System.nanoTime() - t0) / 1e9));
-                    rss = Math.max(rss, agent.peakRssMiB());
-                } finally {
-                    delete(dir);
-                }
-            } finally {
-                ch.endpoint.exec("DROP DATABASE " + drainDb);
-            }
+                m.put("drain of the backlog, rows/s", backlog / ((System.nanoTime() - started) / 1e9));
+            }));
             m.put("agent peak RSS MiB", rss);
         } finally {
             ch.endpoint.exec("DROP DATABASE " + db);
         }
         return m;
+    }
+
+    /** What runs against an agent started on a backlog: the agent, its database, when it was started. */
+    @FunctionalInterface
+    private interface BacklogLoad {
+        void run(ChildAgent agent, String db, long startedNanos) throws Exception;
+    }
+
+    /**
+     * Starts an agent (ClickHouse up) on a fresh spool holding {@code backlog} queued rows for a fresh
+     * database, runs {@code load} while the backlog drains, and returns the agent's peak RSS (MiB).
+     */
+    private static double withBacklog(BenchClickHouse ch, int backlog, BacklogLoad load) throws Exception {
+        String db = ch.freshDatabase();
+        try {
+            Path dir = filled(db, backlog);
+            long started = System.nanoTime();
+            try (ChildAgent agent = ChildAgent.start(dir, env(ch, db, ch.endpoint.url()))) {
+                load.run(agent, db, started);
+                return agent.peakRssMiB();
+            } finally {
+                delete(dir);
+            }
+        } finally {
+            ch.endpoint.exec("DROP DATABASE " + db);
+        }
     }
 
     private static Map<String, String> env(BenchClickHouse ch, String db, String url) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.chspool.http.ClickHouseCode;
+import org.chspool.util.CsvFields;
 
 /**
  * Splits a CSV body into records as ClickHouse reads it: fields separated by the delimiter
@@ -122,31 +123,9 @@ public final class CsvRows {
     /** A header record's fields, unquoted. */
     private static List<String> names(byte[] row, byte delimiter) {
         List<String> out = new ArrayList<>();
-        String s = new String(row, StandardCharsets.UTF_8);
-        char d = (char) (delimiter & 0xff);
-        StringBuilder f = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < s.length() && s.charAt(i + 1) == '"') {
-                    f.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    f.append(c);
-                }
-            } else if (c == '"' && f.length() == 0) {
-                quoted = true;
-            } else if (c == d) {
-                out.add(f.toString().strip());
-                f.setLength(0);
-            } else {
-                f.append(c);
-            }
+        for (CsvFields.Field f : CsvFields.split(new String(row, StandardCharsets.UTF_8), (char) (delimiter & 0xff))) {
+            out.add(f.text().strip());
         }
-        out.add(f.toString().strip());
         return out;
     }
 }
