@@ -11,9 +11,10 @@ import java.util.List;
 
 /**
  * Read side of the spool on its own connection: what the replayer sends next, and the backlog the
- * status view shows. Every query is bounded (by LIMIT or by the number of tables), none reads the
- * whole queue. Methods are synchronized: the connection is shared by the replayer and status callers.
- * Also usable on a read-only connection (spoolctl while the agent is stopped).
+ * status view shows. Every query is bounded (by LIMIT, by one frozen batch's id range, or by the number
+ * of tables or of frozen batches); none reads the whole queue. Methods are synchronized: the connection
+ * is shared by the replayer and status callers. Also usable on a read-only connection (spoolctl while the
+ * agent is stopped).
  */
 public final class SpoolReader implements AutoCloseable {
     private final Connection conn;

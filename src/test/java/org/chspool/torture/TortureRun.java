@@ -37,8 +37,9 @@ import org.chspool.testing.FaultProxy;
  *   <li>a spool directory on a 16 MiB tmpfs that fills up (root only; skipped with a note otherwise);
  *   <li>a byte-flipped and then a truncated spool file at start (the recovery path).
  * </ol>
- * Then the ledger: every acknowledged row is in ClickHouse, no rejected row is, no duplicates in the
- * dedupe table (reported only until dedupe lands). {@code main} runs {@code --short} (about 2 min, also
+ * Then the ledger: every acknowledged row is in ClickHouse, no rejected row is, and no row is there twice
+ * in the dedupe table ({@code trade_events}) or the replicated one ({@code revents}): either fails the run;
+ * duplicates in the plain MergeTree table ({@code events}, at-least-once on 18.16) are only reported. {@code main} runs {@code --short} (about 2 min, also
  * {@code TortureShortIT}) or {@code --full} ({@code scripts/torture.sh}) and prints the summary table.
  */
 public final class TortureRun {
