@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.chspool.config.AgentConfig;
+import org.chspool.config.Setting;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,7 +24,8 @@ import picocli.CommandLine.Option;
  * <li>{@code --admin URL}: that admin endpoint only (combine with one of the above for the spool file).</li>
  * </ul>
  * With none, the agent's own defaults apply, read from this process's {@code CH_*} environment like
- * the agent does: {@code ./spool}, admin on {@code 127.0.0.1:7124}, put over TCP only when
+ * the agent does (the defaults come from {@link Setting}, the socket rule from {@link AgentConfig#socketPath}):
+ * {@code ./spool}, admin on {@code 127.0.0.1:7124}, put over TCP only when
  * {@code CH_LISTEN} is set (the agent's TCP listener is off by default).
  * The token ({@code CH_AUTH_TOKEN}) comes from the namespace's env file, else from this process's
  * environment; it is sent on TCP only (put: the auth line, admin: a bearer token).
@@ -59,7 +62,7 @@ public final class TargetOptions {
             sockets.add(runDir.resolve("admin.sock"));
             sockets.add(dir.resolve("admin.sock"));
             addUrl(urls, env.get("CH_ADMIN_LISTEN"));
-            putSocket = env.containsKey("CH_SOCKET") ? socketSetting(env.get("CH_SOCKET"), dir)
+            putSocket = env.containsKey(Setting.SOCKET.env()) ? AgentConfig.socketPath(env.get(Setting.SOCKET.env()), dir)
                     : Files.exists(runDir.resolve("put.sock")) ? runDir.resolve("put.sock") : dir.resolve("put.sock");
         } else if (spoolDir != null) {
             dir = spoolDir;
@@ -67,10 +70,10 @@ public final class TargetOptions {
             putSocket = dir.resolve("put.sock");
         } else {
             env.putAll(processEnv);
-            dir = Path.of(env.getOrDefault("CH_SPOOL_DIR", "./spool"));
+            dir = Path.of(env.getOrDefault(Setting.SPOOL_DIR.env(), Setting.SPOOL_DIR.defaultValue()));
             sockets.add(dir.resolve("admin.sock"));
-            addUrl(urls, env.getOrDefault("CH_ADMIN_LISTEN", "127.0.0.1:7124"));
-            putSocket = socketSetting(env.getOrDefault("CH_SOCKET", ""), dir);
+            addUrl(urls, env.getOrDefault(Setting.ADMIN_LISTEN.env(), Setting.ADMIN_LISTEN.defaultValue()));
+            putSocket = AgentConfig.socketPath(env.getOrDefault(Setting.SOCKET.env(), Setting.SOCKET.defaultValue()), dir);
         }
         if (admin != null) {
             sockets.clear();
@@ -81,10 +84,6 @@ public final class TargetOptions {
         String token = env.getOrDefault("CH_AUTH_TOKEN", processEnv.get("CH_AUTH_TOKEN"));
         return new Target(sockets.stream().distinct().toList(), urls, dir.resolve("spool.db"),
                 putSocket, hostPort(listen), token == null || token.isEmpty() ? null : token);
-    }
-
-    private static Path socketSetting(String value, Path dir) {
-        return value.equalsIgnoreCase("none") ? null : value.isEmpty() ? dir.resolve("put.sock") : Path.of(value);
     }
 
     private static void addUrl(List<URI> urls, String listen) {

@@ -123,8 +123,7 @@ public final class AgentConfig {
         vacuumMinFreeRatio = p.doubleIn(Setting.VACUUM_MIN_FREE_RATIO, 1.0, 100.0);
         vacuumMinFreeBytes = p.bytesIn(Setting.VACUUM_MIN_FREE_BYTES, 0, Long.MAX_VALUE);
         String sock = p.string(Setting.SOCKET);
-        socketPath = sock.equalsIgnoreCase("none") ? null
-                : sock.isEmpty() ? spoolDir.resolve("put.sock") : Path.of(sock);
+        socketPath = socketPath(sock, spoolDir);
         socketGroup = p.string(Setting.SOCKET_GROUP);
         authToken = Secret.of(p.string(Setting.AUTH_TOKEN));
         insecureLoopback = p.bool(Setting.INSECURE_LOOPBACK);
@@ -263,6 +262,15 @@ public final class AgentConfig {
     public String database() { return database; }
     public Set<String> allowedDatabases() { return allowedDatabases; }
     public Path spoolDir() { return spoolDir; }
+    /**
+     * The one rule for {@code CH_SOCKET}: {@code none} disables the put socket (null), empty means
+     * {@code <spool dir>/put.sock}, anything else is the path. Shared with spoolctl, which finds the agent by it.
+     */
+    public static Path socketPath(String setting, Path spoolDir) {
+        return setting.equalsIgnoreCase("none") ? null
+                : setting.isEmpty() ? spoolDir.resolve("put.sock") : Path.of(setting);
+    }
+
     public Path spoolFile() { return spoolDir.resolve("spool.db"); }
     public Sync sync() { return sync; }
     public long spoolMaxBytes() { return spoolMaxBytes; }
