@@ -56,8 +56,11 @@ final class GroupCommitWriter {
     private PreparedStatement upsertProgress;
     /** Next queue id; writer thread only. Loaded from id_sequence, advanced on each commit. */
     private long nextId;
-    /** When the writer last made progress: a commit ended, or work arrived at an empty queue. */
-    private volatile long progressNanos = System.nanoTime();
+    /**
+     * Since when the writer has been trying to get a transaction through without finishing one (0: it is
+     * not): set when it begins one, cleared when one ends, kept while BEGIN keeps failing. See {@link #stuck}.
+     */
+    private volatile long tryingSinceNanos;
     private volatile boolean running = true;
     private volatile boolean terminated;
     /** Why the writer stopped for good (an Error in a transaction); null while it runs. */
@@ -165,7 +168,6 @@ final class GroupCommitWriter {
             if (pendingRows.compareAndSet(cur, cur + rows)) {
                 pendingBytes.addAndGet(bytes);
                 if (cur == 0) {
-                    progressNanos = System.nanoTime(); // the wait for the writer starts now
                     LockSupport.unpark(sweeper);
                 }
                 return true;
@@ -222,13 +224,14 @@ final class GroupCommitWriter {
     }
 
     /**
-     * Whether the writer is stuck: work waits for it and it has finished no transaction for a whole put
-     * timeout (a disk stall, another process holding the file's lock). Puts are then refused at once. Not
-     * half: a transaction of a full admission budget takes about half the put timeout by construction, and
-     * an fsync on a busy disk may add to it.
+     * Whether the writer is stuck: it has been trying to get a transaction through for a whole put timeout
+     * (a disk stall, another process holding the file's lock). Puts are then refused at once, not admitted
+     * to wait the whole put timeout for nothing. Not half: a transaction of a full admission budget takes
+     * about half the put timeout by construction, and an fsync on a busy disk may add to it.
      */
     boolean stuck() {
-        return pendingRows.get() > 0 && System.nanoTime() - progressNanos >= putTimeoutNanos;
+        long since = tryingSinceNanos;
+        return since != 0 && System.nanoTime() - since >= putTimeoutNanos;
     }
 
     /** When a request refused as busy now should be retried: the time the writer needs for what waits (ms). */
@@ -323,13 +326,25 @@ final class GroupCommitWriter {
 
     private void commitOnce() {
         long began = System.nanoTime();
+        if (tryingSinceNanos == 0) {
+            tryingSinceNanos = began | 1; // never 0
+        }
         try (Statement s = conn.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
         } catch (SQLException e) {
             log.warn("spool writer cannot begin a transaction ({}); retrying", e.getMessage());
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-            return;
+            return; // still trying: stuck() goes on counting
         }
+        try {
+            commitClaimed(began);
+        } finally {
+            tryingSinceNanos = 0;
+        }
+    }
+
+    /** Inside a begun transaction: claims, writes, commits and answers. */
+    private void commitClaimed(long began) {
         List<AppendRequest> claimed = new ArrayList<>();
         List<WriteOp<?>> batchOps = new ArrayList<>();
         claim(claimed, batchOps);
@@ -366,9 +381,8 @@ final class GroupCommitWriter {
             }
             return;
         }
-        progressNanos = System.nanoTime();
         if (!appends.isEmpty()) {
-            budget.saturatedCommit((int) txn.rowsAppended, progressNanos - began);
+            budget.saturatedCommit((int) txn.rowsAppended, System.nanoTime() - began);
         }
         succeed(claimed, batchOps, txn);
         if (!waits.isEmpty()) {

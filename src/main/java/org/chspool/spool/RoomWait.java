@@ -56,8 +56,8 @@ public final class RoomWait {
     }
 
     /**
-     * Whether waiting on is pointless: the writer is stuck (it committed nothing for a whole put timeout
-     * while work waited), or this put has waited the whole put timeout. Then {@link #giveUp}. While the
+     * Whether waiting on is pointless: the writer is stuck (it has been trying to get a transaction
+     * through for a whole put timeout), or this put has waited the whole put timeout. Then {@link #giveUp}. While the
      * writer commits, a put waits its turn: the waits ahead of it are at most one per connection.
      */
     public boolean hopeless() {

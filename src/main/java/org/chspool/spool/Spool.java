@@ -229,18 +229,21 @@ public final class Spool implements AutoCloseable {
         if (diskFull != null) {
             return new Offer.Taken(rejected(RejectReason.SPOOL_FULL, diskFull, rows.size()));
         }
-        if (writer.reserve(rows.size(), bytes)) {
+        // A stuck writer still takes one put at a time into an empty queue (it goes through the moment the
+        // writer does); any more are refused at once, not admitted to wait the whole put timeout for nothing.
+        boolean stuck = writer.stuck();
+        if (!(stuck && writer.pendingRows() > 0) && writer.reserve(rows.size(), bytes)) {
             return new Offer.Taken(submitReserved(table, rows, bytes, createdUs, mark));
         }
-        if (wake == null || writer.stuck()) {
-            return new Offer.Taken(refuseBusy(rows.size())); // a stuck writer: refused at once, not after a wait
+        if (wake == null || stuck) {
+            return new Offer.Taken(refuseBusy(rows.size()));
         }
         RoomWait w = new RoomWait(this, table, rows, bytes, createdUs, mark, wake);
         writer.waitForRoom(w);
         return new Offer.Waiting(w);
     }
 
-    /** Whether the writer committed nothing for a whole put timeout while work waited for it. */
+    /** Whether the writer has been trying to get a transaction through for a whole put timeout. */
     boolean writerStuck() {
         return writer.stuck();
     }
@@ -271,9 +274,9 @@ public final class Spool implements AutoCloseable {
     CompletableFuture<Integer> refuseBusy(int rows) {
         counters.rejected(RejectReason.BUSY, rows);
         String message = writer.stuck()
-                ? String.format(Locale.ROOT, "the spool writer has committed nothing for the put timeout of %d ms while"
-                        + " %d rows wait for it (a disk stall, or another process holding the spool file's lock?)",
-                        config.putTimeout().toMillis(), writer.pendingRows())
+                ? String.format(Locale.ROOT, "the spool writer has not got a transaction through for the put timeout"
+                        + " of %d ms (a disk stall, or another process holding the spool file's lock?); %d rows wait"
+                        + " for it", config.putTimeout().toMillis(), writer.pendingRows())
                 : String.format(Locale.ROOT, "the spool writer is saturated: %d rows wait for it, what it commits in"
                         + " half the put timeout at its measured %.0f rows/s (at most CH_ADMISSION_QUEUE_ROWS=%d rows,"
                         + " CH_ADMISSION_QUEUE_BYTES=%d)", writer.pendingRows(), writer.commitRowsPerSecond(),

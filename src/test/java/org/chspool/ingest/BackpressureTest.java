@@ -94,6 +94,15 @@ class BackpressureTest {
                 assertTrue(r.get("retry_after_ms").asLong() > 0, r.toString());
                 assertEquals(i, r.get("id").asInt());
             }
+            // The writer is known to be stuck now: it still takes one put into its empty queue (to go through
+            // the moment the writer does), but a second is refused at once, not admitted to wait the put timeout
+            // for nothing, and its message says why.
+            c.send(request(50, 9) + request(50, 10));
+            JsonNode waited = SocketServerConformanceTest.json(c.readLine());
+            assertEquals("busy", waited.get("error").asText(), waited.toString());
+            JsonNode fast = SocketServerConformanceTest.json(c.readLine());
+            assertEquals(10, fast.get("id").asInt());
+            assertTrue(fast.get("message").asText().contains("has not got a transaction through"), fast.toString());
             try (Statement s = lock.createStatement()) {
                 s.execute("ROLLBACK");
             }
