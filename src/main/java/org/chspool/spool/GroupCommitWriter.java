@@ -345,6 +345,7 @@ final class GroupCommitWriter {
 
     /** Inside a begun transaction: claims, writes, commits and answers. */
     private void commitClaimed(long began) {
+        long begun = System.nanoTime();
         List<AppendRequest> claimed = new ArrayList<>();
         List<WriteOp<?>> batchOps = new ArrayList<>();
         claim(claimed, batchOps);
@@ -353,8 +354,10 @@ final class GroupCommitWriter {
             return;
         }
         Transaction txn = new Transaction();
+        long wrote;
         try {
             txn.write(claimed, batchOps);
+            wrote = System.nanoTime();
             try (Statement s = conn.createStatement()) {
                 s.execute("COMMIT"); // may fail (SQLITE_FULL writing the WAL): then nothing is acknowledged
             }
@@ -381,8 +384,17 @@ final class GroupCommitWriter {
             }
             return;
         }
+        long done = System.nanoTime();
         if (!appends.isEmpty()) {
-            budget.saturatedCommit((int) txn.rowsAppended, System.nanoTime() - began);
+            budget.saturatedCommit((int) txn.rowsAppended, done - began);
+        }
+        if (done - began >= putTimeoutNanos) {
+            // Puts were refused meanwhile (stuck): say where the time went, so a slow disk is told from a big op.
+            log.warn("spool writer: one transaction took {} ms, over the put timeout ({} ms: begin {} ms, write {} ms,"
+                    + " commit {} ms; {} rows appended, {} other op(s))", TimeUnit.NANOSECONDS.toMillis(done - began),
+                    TimeUnit.NANOSECONDS.toMillis(putTimeoutNanos), TimeUnit.NANOSECONDS.toMillis(begun - began),
+                    TimeUnit.NANOSECONDS.toMillis(wrote - begun), TimeUnit.NANOSECONDS.toMillis(done - wrote),
+                    txn.rowsAppended, batchOps.size());
         }
         succeed(claimed, batchOps, txn);
         if (!waits.isEmpty()) {
@@ -549,6 +561,7 @@ final class GroupCommitWriter {
         long nextId = GroupCommitWriter.this.nextId;
         final List<Object> opResults = new ArrayList<>();
         long rowsAppended;
+        long rowsRemoved;
         boolean idsAllocated;
 
         void write(List<AppendRequest> rs, List<WriteOp<?>> os) throws SQLException {
@@ -646,11 +659,19 @@ final class GroupCommitWriter {
 
         @Override
         public boolean appendsWaiting() {
-            return !appends.isEmpty();
+            return rowsAppended > 0 || !appends.isEmpty();
+        }
+
+        @Override
+        public long rowsRemoved() {
+            return rowsRemoved;
         }
 
         @Override
         public void tableDelta(String table, long rows, long bytes) {
+            if (rows < 0) {
+                rowsRemoved -= rows;
+            }
             long[] d = deltas.computeIfAbsent(table, k -> new long[2]);
             d[0] += rows;
             d[1] += bytes;

@@ -201,10 +201,12 @@ final class SpoolOps {
     /** Removes a frozen batch's record (its rows are handled by the op it is composed with). */
     /**
      * Deletes the rows of an accepted frozen batch from position {@code from} on, {@code chunkRows} at a
-     * time, and its record with the last of them; but between chunks, if appends wait for the writer, it
-     * stops, marks the batch delivered (never to be sent again) and returns how far it got, so the
-     * transaction commits and the appends go next; the caller submits the rest. Without appends waiting
-     * the whole batch goes in one transaction. Result: {rows deleted, position reached}.
+     * time, and its record with the last of them; but before each chunk, if appends wait on the
+     * transaction (it carries some, or more are queued) and the transaction has removed {@code chunkRows}
+     * rows already (this op or another), it stops, marks the batch delivered (never to be sent again) if
+     * any of its rows are gone, and returns how far it got, so the transaction commits and the appends
+     * are answered; the caller submits the rest. Without appends the whole batch goes in one transaction.
+     * Result: {rows deleted, position reached}.
      */
     static final class DeleteDelivered extends WriteOp<int[]> {
         private final FrozenBatch batch;
@@ -223,17 +225,19 @@ final class SpoolOps {
             int at = from;
             int deleted = 0;
             while (at < rows.size()) {
+                if (ctx.rowsRemoved() >= chunkRows && ctx.appendsWaiting()) {
+                    if (at > 0) {
+                        try (PreparedStatement p = c.prepareStatement("UPDATE batch SET delivered = 1 WHERE id = ?")) {
+                            p.setLong(1, batch.id());
+                            p.executeUpdate();
+                        }
+                    }
+                    return new int[] {deleted, at};
+                }
                 int end = Math.min(rows.size(), at + chunkRows);
                 SpoolBatch chunk = rows.slice(at, end);
                 deleted += new Delete(chunk.table().qualified(), chunk.ids(), chunk.bytes()).apply(c, ctx);
                 at = end;
-                if (at < rows.size() && ctx.appendsWaiting()) {
-                    try (PreparedStatement p = c.prepareStatement("UPDATE batch SET delivered = 1 WHERE id = ?")) {
-                        p.setLong(1, batch.id());
-                        p.executeUpdate();
-                    }
-                    return new int[] {deleted, at};
-                }
             }
             new RemoveBatch(batch.id()).apply(c, ctx);
             return new int[] {deleted, at};

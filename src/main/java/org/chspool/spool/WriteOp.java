@@ -34,7 +34,13 @@ abstract class WriteOp<T> {
         /** {@code rows} became visible in the queue (published): counted as accepted, and delivery is woken. */
         void appended(long rows);
 
-        /** Whether appends are waiting for the writer now: a long op should commit what it did and yield. */
+        /**
+         * Whether appends wait on this transaction: it carries some, or more are queued. A long op should
+         * then stop once the transaction has removed enough rows ({@link #rowsRemoved}) and let it commit.
+         */
         boolean appendsWaiting();
+
+        /** Queue rows this transaction has removed so far (deleted or quarantined). */
+        long rowsRemoved();
     }
 }

