@@ -54,11 +54,6 @@ final class ChildAgent implements AutoCloseable {
         throw new IOException("the agent did not start within 60 s: " + Files.readString(log));
     }
 
-    /** The agent's output file. */
-    Path log() {
-        return log;
-    }
-
     /** The agent's peak resident memory so far (VmHWM), in MiB. */
     double peakRssMiB() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
