@@ -198,13 +198,29 @@ final class RowSalvage {
                 p.executeUpdate();
             }
         }
-        String read = "SELECT id, tbl, first_id, last_id, rows, bytes, checksum, parent_id, frozen_us FROM batch"
-                + " WHERE id > ? ORDER BY id LIMIT " + PAGE;
+        // A batch marked delivered (schema 6) stays marked: ClickHouse holds it, it must never be sent again.
+        String delivered = hasColumn(src, "batch", "delivered") ? "delivered" : "0";
+        String read = "SELECT id, tbl, first_id, last_id, rows, bytes, checksum, parent_id, frozen_us, " + delivered
+                + " FROM batch WHERE id > ? ORDER BY id LIMIT " + PAGE;
         String write = "INSERT OR IGNORE INTO batch (id, tbl, first_id, last_id, rows, bytes, checksum, parent_id,"
-                + " frozen_us) VALUES (?,?,?,?,?,?,?,?,?)";
+                + " frozen_us, delivered) VALUES (?,?,?,?,?,?,?,?,?,?)";
         long n = copyPaged(src, target, read, write, null, scalar(src, "SELECT max(id) FROM batch", Long.MAX_VALUE));
         if (n > 0) {
             log.warn("recovery: kept {} frozen batch record(s)", n);
+        }
+    }
+
+    /** Whether {@code table} of the damaged file has {@code column} (older schemas lack some); false if unreadable. */
+    private static boolean hasColumn(Connection src, String table, String column) {
+        try (Statement s = src.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (rs.next()) {
+                if (column.equalsIgnoreCase(rs.getString("name"))) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (SQLException e) {
+            return false;
         }
     }
 

@@ -114,6 +114,28 @@ class SpoolRecoveryTest {
     }
 
     @Test
+    void aBatchMarkedDeliveredStaysMarkedThroughTheSalvageOfADamagedFile() throws Exception {
+        fillSpool();
+        try (Spool spool = Spool.open(config())) {
+            spool.freeze(spool.reader().after(TABLES.get(0), Long.MIN_VALUE, 100, 1 << 30)).get(10, TimeUnit.SECONDS);
+        }
+        // ClickHouse accepted it and its delete yielded part way (SpoolOps.DeleteDelivered): never to be sent again.
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + spoolFile());
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("UPDATE batch SET delivered = 1");
+        }
+        long size = Files.size(spoolFile());
+        byte[] garbage = new byte[200];
+        new Random(42).nextBytes(garbage);
+        overwrite(spoolFile(), (size / 2) / 4096 * 4096, garbage);
+        try (Spool spool = Spool.open(config())) {
+            assertNotNull(spool.recoveryNotice(), "the file was salvaged");
+            FrozenBatch b = spool.reader().frozenAfter(TABLES.get(0), Long.MIN_VALUE).orElseThrow();
+            assertTrue(b.delivered(), "a salvaged batch that ClickHouse holds must not be sent again");
+        }
+    }
+
+    @Test
     void truncatedFileKeepsTheRowsBeforeTheCut() throws Exception {
         fillSpool();
         long size = Files.size(spoolFile());
