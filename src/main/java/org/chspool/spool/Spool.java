@@ -48,7 +48,6 @@ public final class Spool implements AutoCloseable {
     private final StagedAppends staged;
     private final BatchChanges batches;
     private final InsertShapes shapes;
-    private final WalCheckpointer checkpointer;
     private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
     private final String instanceId;
     private volatile boolean closed;
@@ -64,16 +63,10 @@ public final class Spool implements AutoCloseable {
         restrictSpoolFiles(file); // files of an older version; new -wal/-shm then take the main file's mode
         Connection w = null;
         SpoolReader r = null;
-        WalCheckpointer cp = null;
         try {
             w = SqliteConnections.writer(file, config.sync());
             restrictSpoolFiles(file); // created by SQLite under the process's umask
             SpoolSchema.ensure(w);
-            try (Statement s = w.createStatement()) {
-                // Checkpoints run on their own thread (WalCheckpointer); the writer's own, inside a commit, only
-                // as a backstop when that thread falls behind under sustained load (10,000 pages, ~40 MB).
-                s.execute("PRAGMA wal_autocheckpoint = " + WalCheckpointer.WRITER_BACKSTOP_PAGES);
-            }
             instanceId = SpoolSchema.instanceId(w);
             long unanswered = StagingOps.abortAll(w);
             if (unanswered > 0) {
@@ -94,8 +87,6 @@ public final class Spool implements AutoCloseable {
                 quarantinedBytes.set(rs.getLong(2));
             }
             r = new SpoolReader(SqliteConnections.reader(file, config.sync()), instanceId);
-            cp = WalCheckpointer.start(file, config.sync());
-            checkpointer = cp;
             writerConn = w;
             reader = r;
             writer = new GroupCommitWriter(writerConn, counters, config.commitMaxRows(), config.commitMaxBytes(),
@@ -119,10 +110,10 @@ public final class Spool implements AutoCloseable {
         } catch (SQLException e) {
             // Nothing of a failed open stays open: the connections would hold the file (and its locks).
             SpoolException failure = new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
-            closeAfterFailedOpen(failure, cp, r, w);
+            closeAfterFailedOpen(failure, r, w);
             throw failure;
         } catch (SpoolException | RuntimeException e) {
-            closeAfterFailedOpen(e, cp, r, w);
+            closeAfterFailedOpen(e, r, w);
             throw e;
         }
     }
@@ -137,8 +128,8 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    private void closeAfterFailedOpen(Exception failure, WalCheckpointer cp, SpoolReader r, Connection w) {
-        for (AutoCloseable c : new AutoCloseable[] {cp, r, w}) {
+    private void closeAfterFailedOpen(Exception failure, SpoolReader r, Connection w) {
+        for (AutoCloseable c : new AutoCloseable[] {r, w}) {
             if (c != null) {
                 try {
                     c.close();
@@ -494,13 +485,10 @@ public final class Spool implements AutoCloseable {
     }
 
     private void committed(Map<String, long[]> deltas, Map<String, long[]> quarantineDeltas, boolean appended) {
-        long bytesChanged = 0;
         for (long[] d : deltas.values()) {
             queuedRows.addAndGet(d[0]);
             queuedBytes.addAndGet(d[1]);
-            bytesChanged += Math.abs(d[1]);
         }
-        checkpointer.committed(1 + bytesChanged / 4096); // about the WAL pages the commit wrote
         for (long[] d : quarantineDeltas.values()) {
             quarantinedRows.addAndGet(d[0]);
             quarantinedBytes.addAndGet(d[1]);
@@ -514,11 +502,6 @@ public final class Spool implements AutoCloseable {
 
     public SpoolReader reader() {
         return reader;
-    }
-
-    /** WAL checkpoints the checkpointer ran (tests). */
-    long walCheckpoints() {
-        return checkpointer.checkpoints();
     }
 
     public SpoolCounters counters() {
@@ -594,7 +577,6 @@ public final class Spool implements AutoCloseable {
         closed = true;
         try {
             writer.shutdown(30_000);
-            checkpointer.close();
             diskReserve.close();
             reader.close();
             writerConn.close();

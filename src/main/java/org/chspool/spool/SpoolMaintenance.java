@@ -83,22 +83,10 @@ public final class SpoolMaintenance implements AutoCloseable {
         return r;
     }
 
-    /**
-     * {@code wal_checkpoint(TRUNCATE)}, tried again a few times while it reports busy: the checkpointer
-     * thread's passive checkpoint may be running (one checkpointer at a time).
-     */
     private boolean checkpoint() throws SQLException {
-        for (int attempt = 0; ; attempt++) {
-            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
-                // Columns: busy (1 if it could not finish), log frames, checkpointed frames.
-                if (rs.next() && rs.getInt(1) == 0) {
-                    return true;
-                }
-            }
-            if (attempt == 20) {
-                return false;
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50));
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+            // Columns: busy (1 if it could not finish), log frames, checkpointed frames.
+            return rs.next() && rs.getInt(1) == 0;
         }
     }
 
