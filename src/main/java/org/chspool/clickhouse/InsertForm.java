@@ -18,7 +18,7 @@ import java.util.TreeMap;
 public record InsertForm(String format, List<String> columns, Map<String, String> settings) {
     /** The formats rows may be stored and sent in. */
     public static final Set<String> FORMATS = Set.of("JSONEachRow", "TabSeparated", "CSV", "JSONCompactEachRow",
-            "RowBinary", "Native", "Values");
+            "RowBinary", "RowBinaryWithDefaults", "Native", "Values");
     /** The agent's own row form: compact JSON objects, no column list, no settings. */
     public static final InsertForm JSON_EACH_ROW = new InsertForm("JSONEachRow", List.of(), Map.of());
 

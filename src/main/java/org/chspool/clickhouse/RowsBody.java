@@ -39,7 +39,7 @@ final class RowsBody implements DataStreamWriter {
      */
     static RowsBody of(String format, List<byte[]> payloads, int skip) {
         return switch (format) {
-            case "RowBinary", "Native" -> new RowsBody(payloads, skip, -1, false);
+            case "RowBinary", "RowBinaryWithDefaults", "Native" -> new RowsBody(payloads, skip, -1, false);
             case "Values" -> new RowsBody(payloads, skip, ',', false);
             case "TabSeparated", "CSV" -> new RowsBody(payloads, skip, '\n', true);
             default -> new RowsBody(payloads, skip, '\n', false);

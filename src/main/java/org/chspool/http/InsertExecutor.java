@@ -95,8 +95,8 @@ final class InsertExecutor {
             case JSON_ARRAYS -> JsonArrayRows.read(data, format, insert.columns(), maxRow, fixed, staged::add);
             case VALUES -> ValuesRows.read(data, format, insert.columns(), maxRow, fixed, staged::add);
             case NATIVE -> NativeBlocks.read(data, insert.columns(), config.batchMaxBytes(), staged::add);
-            case ROW_BINARY -> RowBinaryRows.read(data, format, insert.columns(), maxRow, config.batchMaxBytes(),
-                    staged::add);
+            case ROW_BINARY, ROW_BINARY_WITH_DEFAULTS -> RowBinaryRows.read(data, format, insert.columns(), maxRow,
+                    config.batchMaxBytes(), staged::add);
         };
         if (read == null) {
             return null;

@@ -33,6 +33,6 @@ public record InsertShape(String format, List<String> columns, Map<String, Strin
 
     /** Whether rows of this shape are binary (RowBinary rows or blocks), not text to show. */
     public boolean isBinary() {
-        return format.equals("RowBinary") || format.equals("Native");
+        return format.equals("RowBinary") || format.equals("RowBinaryWithDefaults") || format.equals("Native");
     }
 }

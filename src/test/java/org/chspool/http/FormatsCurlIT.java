@@ -95,6 +95,34 @@ class FormatsCurlIT {
     }
 
     @Test
+    void rowBinaryWithDefaultsIsSpooledAsOneBlockAndQuarantinedWholeByAServerThatDoesNotKnowTheFormat(
+            ClickHouseEndpoint ch) throws Exception {
+        String db = ch.createDatabase("http_formats");
+        ch.exec("DROP TABLE IF EXISTS " + db + ".rbd");
+        ch.exec("CREATE TABLE " + db + ".rbd (id UInt32, note String DEFAULT 'd') ENGINE = MergeTree ORDER BY id");
+        // Two rows; a 1 before a field means "the column's DEFAULT": (1, 'a') and (2, DEFAULT).
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[] {0, 1, 0, 0, 0, 0, 1, 'a'});
+        out.write(new byte[] {0, 2, 0, 0, 0, 1});
+        Path body = Files.write(dir.resolve("rows.rbd"), out.toByteArray());
+        boolean knowsFormat = !ch.query("SELECT version()").startsWith("18.");
+        try (SpoolAgent agent = agent(ch, db, "CH_MAX_ATTEMPTS", "2")) {
+            assertEquals("200 ", curl(body, agent, "query=" + HttpFixture.q("INSERT INTO rbd FORMAT RowBinaryWithDefaults")));
+            if (knowsFormat) {
+                Eventually.await(Duration.ofSeconds(60), "2 rows in rbd", () -> ch.count(db + ".rbd") == 2);
+                assertEquals("1\ta\n2\td\n", ch.query("SELECT * FROM " + db + ".rbd ORDER BY id FORMAT TabSeparated"));
+                return;
+            }
+            // ClickHouse 18.16 does not know the format: the block is quarantined whole, with its error.
+            Eventually.await(Duration.ofSeconds(60), "the block quarantined", () -> agent.spool().quarantinedRows() == 1);
+            QuarantinedRow q = agent.spool().reader().quarantined(null, 10).get(0);
+            assertEquals("RowBinaryWithDefaults", agent.spool().shapes().get(q.shapeId()).format());
+            assertTrue(q.lastError().contains("73") || q.lastError().toLowerCase().contains("format"), q.lastError());
+        }
+        assertEquals(0, ch.count(db + ".rbd"));
+    }
+
+    @Test
     void valuesFromClickHouseLandsAsItWasSent(ClickHouseEndpoint ch) throws Exception {
         roundTrip(ch, "values", "Values", "Values");
     }

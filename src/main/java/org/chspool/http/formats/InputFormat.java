@@ -27,6 +27,7 @@ public enum InputFormat {
     JSON_COMPACT_EACH_ROW_WITH_NAMES_AND_TYPES("JSONCompactEachRowWithNamesAndTypes", Family.JSON_ARRAYS, 2),
     ROW_BINARY("RowBinary", Family.ROW_BINARY, 0),
     ROW_BINARY_WITH_NAMES_AND_TYPES("RowBinaryWithNamesAndTypes", Family.ROW_BINARY, 2),
+    ROW_BINARY_WITH_DEFAULTS("RowBinaryWithDefaults", Family.ROW_BINARY_WITH_DEFAULTS, 0),
     NATIVE("Native", Family.NATIVE, 0),
     VALUES("Values", Family.VALUES, 0);
 
@@ -42,6 +43,12 @@ public enum InputFormat {
         JSON_ARRAYS("JSONCompactEachRow"),
         /** RowBinary: rows split by their types when the header names them, else one block. */
         ROW_BINARY("RowBinary"),
+        /**
+         * RowBinaryWithDefaults (a flag byte before each field: 1 = the column's DEFAULT): no types, so one
+         * block, sent as it came to servers that know the format (newer than 18.16, which answers
+         * UNKNOWN_FORMAT: the block is then quarantined whole with that error).
+         */
+        ROW_BINARY_WITH_DEFAULTS("RowBinaryWithDefaults"),
         /** Native blocks, each spooled whole. */
         NATIVE("Native"),
         /** Values tuples, one per row. */

@@ -14,8 +14,8 @@ import org.chspool.http.ClickHouseCode;
  * formats), the header becoming the column list; the rows are then sent as RowBinary, which every server
  * reads (18.16 does not know the header format). A body cut inside a row is CANNOT_READ_ALL_DATA (33),
  * nothing spooled. A column type outside {@link RowBinaryTypes}' grammar makes the rest of the body one
- * block. Plain RowBinary carries no types: the body is kept whole, as one block (at most
- * {@code maxBlockBytes}), which ClickHouse alone can check; rejected, it is quarantined whole.
+ * block. Plain RowBinary and RowBinaryWithDefaults carry no types: the body is kept whole, as one block
+ * (at most {@code maxBlockBytes}), which ClickHouse alone can check; rejected, it is quarantined whole.
  * Not thread-safe; one per request.
  */
 public final class RowBinaryRows {
@@ -28,10 +28,11 @@ public final class RowBinaryRows {
     public static ReadRows read(InputStream in, InputFormat format, List<String> columns, long maxRowBytes,
                                 long maxBlockBytes, RowSink sink) throws MalformedInput, IOException {
         Window w = new Window(in);
-        if (format == InputFormat.ROW_BINARY) {
+        if (format == InputFormat.ROW_BINARY || format == InputFormat.ROW_BINARY_WITH_DEFAULTS) {
             byte[] block = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBlockBytes + 1));
             if (block.length > maxBlockBytes) {
-                throw new MalformedInput(ClickHouseCode.TOO_MANY_BYTES, "a RowBinary body is kept as one block and may"
+                throw new MalformedInput(ClickHouseCode.TOO_MANY_BYTES, "a " + format.formatName()
+                        + " body is kept as one block and may"
                         + " be at most " + maxBlockBytes + " bytes (CH_BATCH_MAX_BYTES); send smaller inserts, or"
                         + " RowBinaryWithNamesAndTypes, whose rows the agent can split");
             }
