@@ -2,6 +2,7 @@ package org.chspool.http;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -114,16 +115,17 @@ final class SpoolAppender {
         }
         RoomWait wait = ((Spool.Offer.Waiting) offer).roomWait();
         try {
-            while (!wait.granted() && !wait.hopeless()) {
+            Optional<CompletableFuture<Integer>> outcome;
+            while ((outcome = wait.resolve()).isEmpty()) {
                 woken.tryAcquire(10, TimeUnit.MILLISECONDS); // woken when granted, and every quarter put timeout
             }
+            return outcome.get();
         } catch (InterruptedException e) {
             wait.abandon();
             Thread.currentThread().interrupt();
             throw new HttpError(ClickHouseCode.ABORTED, "interrupted while waiting for the spool writer;"
                     + " nothing of this request was spooled");
         }
-        return wait.granted() ? wait.take() : wait.giveUp();
     }
 
     private void appendStaged(TableName table, StagedRows rows, byte[] tag) throws HttpError {

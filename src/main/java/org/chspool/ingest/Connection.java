@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.chspool.spool.Rejection;
@@ -171,13 +173,11 @@ final class Connection implements IoLoop.Handler {
     private boolean processLines() {
         boolean any = false;
         if (held != null) {
-            if (held.roomWait().granted()) {
-                held.roomWait().take().whenComplete(held.slot()::complete);
-            } else if (held.roomWait().hopeless()) {
-                held.roomWait().giveUp().whenComplete(held.slot()::complete); // busy, unless granted just now
-            } else {
+            Optional<CompletableFuture<Integer>> outcome = held.roomWait().resolve();
+            if (outcome.isEmpty()) {
                 return false; // still waiting for room: the spool wakes this connection
             }
+            outcome.get().whenComplete(held.slot()::complete);
             held = null;
             any = true;
         }

@@ -1,6 +1,7 @@
 package org.chspool.spool;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -53,6 +54,20 @@ public final class RoomWait {
     /** Whether room was granted: then {@link #take} it. */
     public boolean granted() {
         return state.get() == GRANTED;
+    }
+
+    /**
+     * What became of the wait, if anything yet: the put handed to the writer in its granted room
+     * ({@link #take}), or refused busy because the wait is {@link #hopeless} ({@link #giveUp}, which still
+     * takes room granted just then); empty while the put should go on waiting. Call it when woken; once it
+     * returned a result, the wait is over. The one rule for every kind of caller (a put connection, an HTTP
+     * handler thread).
+     */
+    public Optional<CompletableFuture<Integer>> resolve() {
+        if (granted()) {
+            return Optional.of(take());
+        }
+        return hopeless() ? Optional.of(giveUp()) : Optional.empty();
     }
 
     /**
