@@ -19,6 +19,8 @@ public record InsertForm(String format, List<String> columns, Map<String, String
     /** The formats rows may be stored and sent in. */
     public static final Set<String> FORMATS = Set.of("JSONEachRow", "TabSeparated", "CSV", "JSONCompactEachRow",
             "RowBinary", "RowBinaryWithDefaults", "Native", "Values");
+    /** The formats whose stored rows (RowBinary rows, whole blocks) are sent concatenated, with no separator. */
+    public static final Set<String> CONCATENATED = Set.of("RowBinary", "RowBinaryWithDefaults", "Native");
     /** The agent's own row form: compact JSON objects, no column list, no settings. */
     public static final InsertForm JSON_EACH_ROW = new InsertForm("JSONEachRow", List.of(), Map.of());
 

@@ -38,8 +38,10 @@ final class RowsBody implements DataStreamWriter {
      * by commas, other rows by line feeds.
      */
     static RowsBody of(String format, List<byte[]> payloads, int skip) {
+        if (InsertForm.CONCATENATED.contains(format)) {
+            return new RowsBody(payloads, skip, -1, false);
+        }
         return switch (format) {
-            case "RowBinary", "RowBinaryWithDefaults", "Native" -> new RowsBody(payloads, skip, -1, false);
             case "Values" -> new RowsBody(payloads, skip, ',', false);
             case "TabSeparated", "CSV" -> new RowsBody(payloads, skip, '\n', true);
             default -> new RowsBody(payloads, skip, '\n', false);

@@ -244,11 +244,6 @@ final class GroupCommitWriter {
         return budget.rowsPerSecond();
     }
 
-    /** Rows that may wait for the writer now (the admission budget). */
-    int admissionRows() {
-        return budget.rows();
-    }
-
     /** Enqueues a request whose room was {@link #reserve reserved}. */
     void submit(AppendRequest r) {
         appends.offer(r);
