@@ -51,7 +51,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** What {@code GET /status} answers right now (for embedding and tests). */
-    public StatusReport status() throws java.sql.SQLException, org.chspool.spool.SpoolException {
+    public StatusReport status() throws java.sql.SQLException, org.chspool.spool.SpoolFileException {
         return collector.collect();
     }
 

@@ -54,7 +54,7 @@ public final class StatusCollector {
         rates.record(nanoTime.getAsLong(), delivered(src.replayer().tableStatus()));
     }
 
-    public StatusReport collect() throws SQLException, org.chspool.spool.SpoolException {
+    public StatusReport collect() throws SQLException, org.chspool.spool.SpoolFileException {
         AgentConfig config = src.config();
         Spool spool = src.spool();
         long nowUs = micros(clock);

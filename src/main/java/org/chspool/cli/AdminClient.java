@@ -54,7 +54,7 @@ final class AdminClient {
     }
 
     /** The first of the target's admin addresses that answers {@code GET /healthz}. */
-    static AdminClient connect(Target target) throws AgentUnreachableException {
+    static AdminClient connect(AgentLocation target) throws AgentUnreachableException {
         StringBuilder problems = new StringBuilder();
         for (Path p : target.adminSockets()) {
             if (!java.nio.file.Files.exists(p)) {

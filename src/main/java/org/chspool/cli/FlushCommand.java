@@ -40,7 +40,7 @@ final class FlushCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Target t = target.resolve();
+        AgentLocation t = target.resolve();
         AdminClient client = AdminClient.connect(t);
         AdminClient.Response r = client.post("/flush", REQUEST_TIMEOUT);
         if (!r.ok()) {

@@ -42,7 +42,7 @@ final class PutConnection implements AutoCloseable {
         this.overTcp = overTcp;
     }
 
-    static PutConnection open(Target t) throws AgentUnreachableException, IOException {
+    static PutConnection open(AgentLocation t) throws AgentUnreachableException, IOException {
         PutConnection c = connect(t);
         if (c.overTcp && t.token() != null) {
             c.authenticate(t.token());
@@ -63,7 +63,7 @@ final class PutConnection implements AutoCloseable {
         }
     }
 
-    private static PutConnection connect(Target t) throws AgentUnreachableException {
+    private static PutConnection connect(AgentLocation t) throws AgentUnreachableException {
         StringBuilder problems = new StringBuilder();
         if (t.putSocket() != null && Files.exists(t.putSocket())) {
             try {

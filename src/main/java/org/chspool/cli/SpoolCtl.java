@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {StatusCommand.class, PutCommand.class, FlushCommand.class, MaintainCommand.class,
                 QuarantineCommand.class, RecoverCommand.class, ImportWriterCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Target an agent with --namespace NAME (systemd layout), --spool-dir DIR or --admin URL.", "",
+        footer = {"", "AgentLocation an agent with --namespace NAME (systemd layout), --spool-dir DIR or --admin URL.", "",
                 "Examples:",
                 "  spoolctl status --namespace prod",
                 "  spoolctl put events --file rows.jsonl --namespace prod",

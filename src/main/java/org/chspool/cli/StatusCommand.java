@@ -49,7 +49,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Target t = target.resolve();
+        AgentLocation t = target.resolve();
         while (true) {
             StatusReport r;
             try {
@@ -80,7 +80,7 @@ final class StatusCommand implements Callable<Integer> {
      *     agent stopped answering before its status came
      * @throws AgentFailedException the agent answered the status request with an error
      */
-    static StatusReport fetch(Target t) throws AgentUnreachableException, AgentFailedException {
+    static StatusReport fetch(AgentLocation t) throws AgentUnreachableException, AgentFailedException {
         AdminClient client;
         try {
             client = AdminClient.connect(t);

@@ -45,11 +45,11 @@ public final class TargetOptions {
     @Option(names = "--spool-dir", paramLabel = "DIR", description = "the agent's spool directory (admin.sock, put.sock, spool.db)")
     Path spoolDir;
 
-    Target resolve() {
+    AgentLocation resolve() {
         return resolve(System.getenv(), ETC, RUN, LIB);
     }
 
-    Target resolve(Map<String, String> processEnv, Path etc, Path run, Path lib) {
+    AgentLocation resolve(Map<String, String> processEnv, Path etc, Path run, Path lib) {
         Map<String, String> env = new HashMap<>();
         Path dir;
         List<Path> sockets = new ArrayList<>();
@@ -82,7 +82,7 @@ public final class TargetOptions {
         }
         String listen = namespace == null && spoolDir != null ? null : env.get("CH_LISTEN"); // no default: TCP is off
         String token = env.getOrDefault("CH_AUTH_TOKEN", processEnv.get("CH_AUTH_TOKEN"));
-        return new Target(sockets.stream().distinct().toList(), urls, dir.resolve("spool.db"),
+        return new AgentLocation(sockets.stream().distinct().toList(), urls, dir.resolve("spool.db"),
                 putSocket, hostPort(listen), token == null || token.isEmpty() ? null : token);
     }
 

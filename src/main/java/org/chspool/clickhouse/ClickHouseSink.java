@@ -81,10 +81,10 @@ public final class ClickHouseSink implements SingleServerSink {
     /**
      * Learns the server's version and settings, and remembers them for later inserts.
      *
-     * @throws InsertFailure when the server cannot be reached or refuses the probe
+     * @throws ClickHouseFailure when the server cannot be reached or refuses the probe
      */
     @Override
-    public ServerCapabilities probe() throws InsertFailure {
+    public ServerCapabilities probe() throws ClickHouseFailure {
         try {
             String version = queryText("SELECT version() FORMAT TabSeparated").strip();
             Set<String> settings = new HashSet<>();
@@ -130,11 +130,11 @@ public final class ClickHouseSink implements SingleServerSink {
      * @param table target table, same rule
      * @param payloads one compact JSON object per row, sent as they are
      * @param insertToken sent as {@code insert_deduplication_token} when the server knows it; may be null
-     * @throws InsertFailure classified RETRYABLE or PERMANENT; a RETRYABLE one after the request was
+     * @throws ClickHouseFailure classified RETRYABLE or PERMANENT; a RETRYABLE one after the request was
      *     sent may still have been committed by the server
      */
     @Override
-    public void insert(String database, String table, List<byte[]> payloads, String insertToken) throws InsertFailure {
+    public void insert(String database, String table, List<byte[]> payloads, String insertToken) throws ClickHouseFailure {
         insert(database, table, InsertForm.JSON_EACH_ROW, payloads, 0, insertToken);
     }
 
@@ -150,7 +150,7 @@ public final class ClickHouseSink implements SingleServerSink {
      */
     @Override
     public void insert(String database, String table, InsertForm form, List<byte[]> payloads, int skip,
-                       String insertToken) throws InsertFailure {
+                       String insertToken) throws ClickHouseFailure {
         if (payloads.isEmpty()) {
             return;
         }
@@ -187,7 +187,7 @@ public final class ClickHouseSink implements SingleServerSink {
     }
 
     /** The columns an INSERT without a column list fills, in table order (not MATERIALIZED or ALIAS ones). */
-    private List<String> insertableColumns(String target) throws InsertFailure {
+    private List<String> insertableColumns(String target) throws ClickHouseFailure {
         List<String> out = new java.util.ArrayList<>();
         for (String line : select("DESCRIBE TABLE " + target + " FORMAT TabSeparated").split("\n")) {
             String[] f = line.split("\t", -1);
@@ -233,7 +233,7 @@ public final class ClickHouseSink implements SingleServerSink {
      * threading contract as {@link #insert}; failures are classified like an insert's.
      */
     @Override
-    public String select(String sql) throws InsertFailure {
+    public String select(String sql) throws ClickHouseFailure {
         try {
             if (probeNeeded) {
                 probe();
@@ -241,7 +241,7 @@ public final class ClickHouseSink implements SingleServerSink {
             String text = queryText(sql);
             reachable = true;
             return text;
-        } catch (InsertFailure f) {
+        } catch (ClickHouseFailure f) {
             throw f;
         } catch (Exception e) {
             throw failed(e);
@@ -256,11 +256,11 @@ public final class ClickHouseSink implements SingleServerSink {
     }
 
     /** Classifies, and schedules a re-probe when the server did not answer or disowned a setting. */
-    private InsertFailure failed(Exception e) {
+    private ClickHouseFailure failed(Exception e) {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
-        InsertFailure f = FailureClassifier.classify(e, config);
+        ClickHouseFailure f = FailureClassifier.classify(e, config);
         if (f.isTransport()) {
             reachable = false;
             probeNeeded = true;

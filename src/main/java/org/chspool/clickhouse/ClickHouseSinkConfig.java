@@ -9,7 +9,7 @@ import java.util.Objects;
  * configuration into this.
  *
  * <p>The password never leaves this record in text form: {@link #toString()} masks it, and the
- * sink keeps it out of logs and {@link InsertFailure} messages.
+ * sink keeps it out of logs and {@link ClickHouseFailure} messages.
  *
  * @param url http(s) base URL without credentials, e.g. {@code http://127.0.0.1:8123}
  * @param user ClickHouse user ({@code default} when blank)

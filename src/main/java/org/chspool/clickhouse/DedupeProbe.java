@@ -56,10 +56,10 @@ public final class DedupeProbe {
      * Returns the subset of {@code keys} (tuples of the same arity as {@code columns}) that exist in
      * {@code database.table}, as lists of key texts.
      *
-     * @throws InsertFailure when the probe cannot run; the caller must not insert blindly
+     * @throws ClickHouseFailure when the probe cannot run; the caller must not insert blindly
      */
     public Set<List<String>> existing(String database, String table, List<String> columns, List<List<KeyValue>> keys)
-            throws InsertFailure {
+            throws ClickHouseFailure {
         Set<List<String>> found = new HashSet<>();
         for (int from = 0; from < keys.size(); from += CHUNK) {
             List<List<KeyValue>> chunk = keys.subList(from, Math.min(keys.size(), from + CHUNK));

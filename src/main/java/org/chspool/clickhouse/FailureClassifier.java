@@ -30,10 +30,10 @@ import java.util.regex.Pattern;
  * {@code Code: 60, e.displayText() = ...} into the body, so the text is parsed as a fallback
  * (newer servers write {@code Code: 60. DB::Exception: ...}).
  *
- * <p>Each failure also gets its {@link InsertFailure#description() words}, which lead every log line
+ * <p>Each failure also gets its {@link ClickHouseFailure#description() words}, which lead every log line
  * and last error: {@code connection refused by http://ch-1:8123}, {@code timed out after 30 s waiting
  * for http://ch-1:8123 to answer}, {@code ClickHouse code 60 (UNKNOWN_TABLE): Table db.x does not
- * exist.}; the class, codes and the client's exception follow ({@link InsertFailure#summary()}).
+ * exist.}; the class, codes and the client's exception follow ({@link ClickHouseFailure#summary()}).
  */
 public final class FailureClassifier {
     /** Errors that resending the same batch to the same table cannot fix. */
@@ -110,14 +110,14 @@ public final class FailureClassifier {
     private FailureClassifier() {}
 
     /** The kind for a server answer with this code (-1 if none) and HTTP status. */
-    public static InsertFailure.Kind kindOf(int code, int httpStatus) {
+    public static ClickHouseFailure.Kind kindOf(int code, int httpStatus) {
         if (PERMANENT_CODES.contains(code)) {
-            return InsertFailure.Kind.PERMANENT;
+            return ClickHouseFailure.Kind.PERMANENT;
         }
         if (RETRYABLE_CODES.contains(code)) {
-            return InsertFailure.Kind.RETRYABLE;
+            return ClickHouseFailure.Kind.RETRYABLE;
         }
-        return httpStatus >= 400 && httpStatus < 500 ? InsertFailure.Kind.PERMANENT : InsertFailure.Kind.RETRYABLE;
+        return httpStatus >= 400 && httpStatus < 500 ? ClickHouseFailure.Kind.PERMANENT : ClickHouseFailure.Kind.RETRYABLE;
     }
 
     /** The first {@code Code: N} in a ClickHouse error text, or -1. */
@@ -130,7 +130,7 @@ public final class FailureClassifier {
     }
 
     /** Classifies a failure of {@code server} (its URL and timeouts go into the words). */
-    public static InsertFailure classify(Throwable thrown, ClickHouseSinkConfig server) {
+    public static ClickHouseFailure classify(Throwable thrown, ClickHouseSinkConfig server) {
         return classify(thrown, server.password(), server);
     }
 
@@ -139,25 +139,25 @@ public final class FailureClassifier {
      *
      * @param password masked out of the message; a cause whose chain mentions it is dropped
      */
-    public static InsertFailure classify(Throwable thrown, String password) {
+    public static ClickHouseFailure classify(Throwable thrown, String password) {
         return classify(thrown, password, null);
     }
 
-    private static InsertFailure classify(Throwable thrown, String password, ClickHouseSinkConfig server) {
+    private static ClickHouseFailure classify(Throwable thrown, String password, ClickHouseSinkConfig server) {
         Throwable t = unwrap(thrown);
         ServerException answer = find(t, ServerException.class);
         if (answer != null) {
             String text = tidy(answer.getMessage());
             int code = answer.getCode() > 0 ? answer.getCode() : parseCode(text);
             int status = answer.getTransportProtocolCode() > 0 ? answer.getTransportProtocolCode() : -1;
-            return new InsertFailure(kindOf(code, status), code, status, redact(answerWords(code, status, text, server), password),
+            return new ClickHouseFailure(kindOf(code, status), code, status, redact(answerWords(code, status, text, server), password),
                     redact(text, password), safeCause(t, password));
         }
         IOException io = find(t, IOException.class);
         Throwable described = io != null ? io : t;
         String text = described.getClass().getSimpleName()
                 + (described.getMessage() == null ? "" : ": " + described.getMessage());
-        return new InsertFailure(InsertFailure.Kind.RETRYABLE, -1, -1, redact(noAnswerWords(t, server), password),
+        return new ClickHouseFailure(ClickHouseFailure.Kind.RETRYABLE, -1, -1, redact(noAnswerWords(t, server), password),
                 redact(text, password), safeCause(t, password));
     }
 

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * (each server probes its own: replicas may run different versions during an upgrade), insert counts
  * and latencies.
  *
- * <p><b>Health rules.</b> A failure where the server did not answer ({@link InsertFailure#isTransport()})
+ * <p><b>Health rules.</b> A failure where the server did not answer ({@link ClickHouseFailure#isTransport()})
  * or answered a RETRYABLE error makes it <i>unavailable</i> for {@link #UNAVAILABLE_INITIAL}, doubling
  * with each further failure in a row up to {@link #UNAVAILABLE_MAX}; the pool skips it meanwhile, and
  * the first request after that is its probe (only one sender gets it: choosing it re-arms the period
@@ -162,7 +162,7 @@ public final class PooledServer {
      * Applies a failure of a request to this server: a PERMANENT answer counts as an answer (see the
      * class comment); anything else marks the server failed.
      */
-    void failed(InsertFailure f, long nowNanos) {
+    void failed(ClickHouseFailure f, long nowNanos) {
         if (!f.isTransport() && !f.isRetryable()) {
             answered(null, nowNanos);
             return;

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * server, opened on first use, and failover between them.
  *
  * <p><b>Failover.</b> Each call ({@link #insert}, {@link #select}) goes to the server the pool chooses.
- * If that server did not answer ({@link InsertFailure#isTransport()}) or answered a RETRYABLE error, it
+ * If that server did not answer ({@link ClickHouseFailure#isTransport()}) or answered a RETRYABLE error, it
  * is marked failed and the call moves on at once to the next available server, with the same payloads
  * and the same insert token: the same block, which ClickHouse replicas recognise if the first server
  * committed it after all. Each server is tried at most once per call; when all tried servers failed,
@@ -56,9 +56,9 @@ public final class PooledSink implements QueryRunner, AutoCloseable {
      * list does nothing.
      *
      * @param insertToken sent as {@code insert_deduplication_token} by servers that know it; may be null
-     * @throws InsertFailure the PERMANENT failure, or the last server's failure when every server tried failed
+     * @throws ClickHouseFailure the PERMANENT failure, or the last server's failure when every server tried failed
      */
-    public void insert(String database, String table, List<byte[]> payloads, String insertToken) throws InsertFailure {
+    public void insert(String database, String table, List<byte[]> payloads, String insertToken) throws ClickHouseFailure {
         insert(database, table, InsertForm.JSON_EACH_ROW, payloads, 0, insertToken);
     }
 
@@ -69,7 +69,7 @@ public final class PooledSink implements QueryRunner, AutoCloseable {
      * @param skip bytes at the head of every payload that are not the row's (the spool's tag)
      */
     public void insert(String database, String table, InsertForm form, List<byte[]> payloads, int skip,
-                       String insertToken) throws InsertFailure {
+                       String insertToken) throws ClickHouseFailure {
         if (payloads.isEmpty()) {
             return;
         }
@@ -81,7 +81,7 @@ public final class PooledSink implements QueryRunner, AutoCloseable {
 
     /** Runs a read query (the dedupe probe), failing over like {@link #insert}. */
     @Override
-    public String select(String sql) throws InsertFailure {
+    public String select(String sql) throws ClickHouseFailure {
         return call(sink -> sink.select(sql), false);
     }
 
@@ -96,7 +96,7 @@ public final class PooledSink implements QueryRunner, AutoCloseable {
             try {
                 ServerCapabilities caps = sinkFor(server).probe();
                 server.answered(caps, pool.nanoTime());
-            } catch (InsertFailure f) {
+            } catch (ClickHouseFailure f) {
                 server.failed(f, pool.nanoTime());
                 if (!failsOver(f)) {
                     log.warn("ClickHouse server {} refused the capability probe: {}", server, f.summary());
@@ -110,7 +110,7 @@ public final class PooledSink implements QueryRunner, AutoCloseable {
         try {
             server.answered(sinkFor(server).probe(), pool.nanoTime());
             return true;
-        } catch (InsertFailure f) {
+        } catch (ClickHouseFailure f) {
             server.failed(f, pool.nanoTime());
             return false;
         }
@@ -144,12 +144,12 @@ public final class PooledSink implements QueryRunner, AutoCloseable {
     /** One request to one server. */
     @FunctionalInterface
     private interface Request<T> {
-        T sendTo(SingleServerSink sink) throws InsertFailure;
+        T sendTo(SingleServerSink sink) throws ClickHouseFailure;
     }
 
-    private <T> T call(Request<T> request, boolean isInsert) throws InsertFailure {
+    private <T> T call(Request<T> request, boolean isInsert) throws ClickHouseFailure {
         List<PooledServer> tried = new ArrayList<>(sinks.length);
-        InsertFailure last = null;
+        ClickHouseFailure last = null;
         for (PooledServer server; (server = pool.choose(tried)) != null; ) {
             if (last != null) {
                 log.debug("failing over from {} to {} after: {}", lastServer, server, last.summary());
@@ -166,7 +166,7 @@ public final class PooledSink implements QueryRunner, AutoCloseable {
                 }
                 server.answered(sink.capabilities(), t1);
                 return result;
-            } catch (InsertFailure f) {
+            } catch (ClickHouseFailure f) {
                 long t1 = pool.nanoTime();
                 if (isInsert) {
                     server.countInsert(false, t1 - t0);
@@ -182,7 +182,7 @@ public final class PooledSink implements QueryRunner, AutoCloseable {
     }
 
     /** Whether another server may succeed where this one failed: it did not answer, or answered a retryable error. */
-    static boolean failsOver(InsertFailure f) {
+    static boolean failsOver(ClickHouseFailure f) {
         return f.isTransport() || f.isRetryable();
     }
 

@@ -10,7 +10,7 @@ public interface QueryRunner {
      * Runs {@code sql} (which names its output format, e.g. {@code FORMAT TabSeparated}) and returns
      * the response body.
      *
-     * @throws InsertFailure classified like an insert's failure
+     * @throws ClickHouseFailure classified like an insert's failure
      */
-    String select(String sql) throws InsertFailure;
+    String select(String sql) throws ClickHouseFailure;
 }

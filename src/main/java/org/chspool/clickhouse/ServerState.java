@@ -12,7 +12,7 @@ import java.util.Locale;
  * @param unavailableForNanos how much longer the pool skips it; 0 when it is in rotation
  * @param consecutiveFailures failures in a row where it did not answer or answered a retryable error;
  *     0 after any other outcome
- * @param lastError {@link InsertFailure#summary()} of its last such failure, null before one; kept
+ * @param lastError {@link ClickHouseFailure#summary()} of its last such failure, null before one; kept
  *     after it recovers (the condition says whether it is current)
  * @param capabilities what its last successful probe learned; null before one
  * @param insertsOk inserts it accepted since start

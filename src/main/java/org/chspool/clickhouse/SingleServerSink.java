@@ -9,10 +9,10 @@ import java.util.List;
  */
 public interface SingleServerSink extends QueryRunner, AutoCloseable {
     /** Learns and remembers the server's version and settings. */
-    ServerCapabilities probe() throws InsertFailure;
+    ServerCapabilities probe() throws ClickHouseFailure;
 
     /** Inserts compact JSON objects in one request; see {@link ClickHouseSink#insert}. */
-    default void insert(String database, String table, List<byte[]> payloads, String insertToken) throws InsertFailure {
+    default void insert(String database, String table, List<byte[]> payloads, String insertToken) throws ClickHouseFailure {
         insert(database, table, InsertForm.JSON_EACH_ROW, payloads, 0, insertToken);
     }
 
@@ -22,7 +22,7 @@ public interface SingleServerSink extends QueryRunner, AutoCloseable {
      * @param skip bytes at the head of every payload that are not the row's (the spool's tag)
      */
     void insert(String database, String table, InsertForm form, List<byte[]> payloads, int skip, String insertToken)
-            throws InsertFailure;
+            throws ClickHouseFailure;
 
     /** What the last successful probe learned; null before one. */
     ServerCapabilities capabilities();

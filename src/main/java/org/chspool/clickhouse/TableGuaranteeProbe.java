@@ -33,9 +33,9 @@ public final class TableGuaranteeProbe {
      * exist (yet).
      *
      * @param dedupeKeys whether dedupe keys are configured for the table
-     * @throws InsertFailure when the server cannot be asked
+     * @throws ClickHouseFailure when the server cannot be asked
      */
-    public DeliveryGuarantee guaranteeOf(String database, String table, boolean dedupeKeys) throws InsertFailure {
+    public DeliveryGuarantee guaranteeOf(String database, String table, boolean dedupeKeys) throws ClickHouseFailure {
         Engine engine = engine(database, table);
         if (engine == null) {
             return DeliveryGuarantee.UNKNOWN;
@@ -83,7 +83,7 @@ public final class TableGuaranteeProbe {
         return m.find() ? Long.parseLong(m.group(1)) : otherwise;
     }
 
-    private Engine engine(String database, String table) throws InsertFailure {
+    private Engine engine(String database, String table) throws ClickHouseFailure {
         String text = sink.select("SELECT engine, engine_full FROM system.tables WHERE database = "
                 + Sql.stringLiteral(database) + " AND name = " + Sql.stringLiteral(table) + " FORMAT TabSeparated");
         for (String line : text.split("\n")) {
@@ -95,7 +95,7 @@ public final class TableGuaranteeProbe {
         return null;
     }
 
-    private Map<String, Long> mergeTreeDefaults() throws InsertFailure {
+    private Map<String, Long> mergeTreeDefaults() throws ClickHouseFailure {
         Map<String, Long> out = new HashMap<>();
         String text = sink.select("SELECT name, value FROM system.merge_tree_settings WHERE name IN"
                 + " ('replicated_deduplication_window', 'non_replicated_deduplication_window') FORMAT TabSeparated");

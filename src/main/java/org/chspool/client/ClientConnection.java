@@ -34,7 +34,7 @@ final class ClientConnection {
         reader.setDaemon(true);
     }
 
-    static ClientConnection open(Target target, int connectTimeoutMs) throws IOException {
+    static ClientConnection open(AgentAddress target, int connectTimeoutMs) throws IOException {
         SocketChannel ch;
         if (target.socket() != null) {
             ch = SocketChannel.open(StandardProtocolFamily.UNIX);

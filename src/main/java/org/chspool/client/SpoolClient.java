@@ -38,7 +38,7 @@ public final class SpoolClient implements AutoCloseable {
     private static final byte[] ROWS = "\",\"rows\":[".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PING = "{\"ping\":true}\n".getBytes(StandardCharsets.US_ASCII);
 
-    private final Target target;
+    private final AgentAddress target;
     private final String token;
     private final int connectTimeoutMs;
     private final long ackTimeoutNanos;
@@ -57,12 +57,12 @@ public final class SpoolClient implements AutoCloseable {
      * file mode is the authentication, so no {@link Builder#token token} is needed.
      */
     public static Builder unix(Path socket) {
-        return new Builder(new Target(Objects.requireNonNull(socket), null, 0));
+        return new Builder(new AgentAddress(Objects.requireNonNull(socket), null, 0));
     }
 
     /** A client of the agent's TCP listener (CH_LISTEN), which needs the agent's {@link Builder#token token}. */
     public static Builder tcp(String host, int port) {
-        return new Builder(new Target(null, Objects.requireNonNull(host), port));
+        return new Builder(new AgentAddress(null, Objects.requireNonNull(host), port));
     }
 
     /** Puts one row (a JSON object on one line) and waits for the acknowledgement. Returns 1. */
@@ -249,12 +249,12 @@ public final class SpoolClient implements AutoCloseable {
 
     /** Options of a {@link SpoolClient}. Not thread-safe; build once. */
     public static final class Builder {
-        private final Target target;
+        private final AgentAddress target;
         private String token;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration ackTimeout = Duration.ofSeconds(30);
 
-        private Builder(Target target) {
+        private Builder(AgentAddress target) {
             this.target = target;
         }
 

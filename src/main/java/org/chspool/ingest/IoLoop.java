@@ -31,7 +31,7 @@ final class IoLoop implements Runnable {
     private final Selector selector;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<Connection> ready = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<IngestConnection> ready = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
 
     IoLoop(String name) throws IOException {
@@ -60,7 +60,7 @@ final class IoLoop implements Runnable {
     }
 
     /** Tells the loop that {@code c} has a completed response to send. Cheap; called by the spool writer. */
-    void signal(Connection c) {
+    void signal(IngestConnection c) {
         ready.add(c);
         if (!inLoop()) {
             selector.wakeup();
@@ -103,7 +103,7 @@ final class IoLoop implements Runnable {
         while ((task = tasks.poll()) != null) {
             task.run();
         }
-        Connection c;
+        IngestConnection c;
         while ((c = ready.poll()) != null) {
             c.onSignal();
         }

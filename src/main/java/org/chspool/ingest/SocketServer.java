@@ -195,7 +195,7 @@ public final class SocketServer implements AutoCloseable {
         }
         IoLoop loop = loops.get(Math.floorMod(nextLoop.getAndIncrement(), loops.size()));
         // A Unix-socket peer got past the socket file's mode and group: that is its authentication.
-        Connection c = new Connection(ch, loop, ctx, !isTcp);
+        IngestConnection c = new IngestConnection(ch, loop, ctx, !isTcp);
         Runnable register = () -> {
             try {
                 c.register();

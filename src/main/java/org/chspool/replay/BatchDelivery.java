@@ -22,7 +22,7 @@ import org.chspool.clickhouse.DeliveryGuarantee;
 import org.chspool.clickhouse.TableGuaranteeProbe;
 import org.chspool.clickhouse.DedupeProbe;
 import org.chspool.clickhouse.DedupeProbe.KeyValue;
-import org.chspool.clickhouse.InsertFailure;
+import org.chspool.clickhouse.ClickHouseFailure;
 import org.chspool.clickhouse.PooledSink;
 import org.chspool.spool.FrozenBatch;
 import org.chspool.spool.QuarantineOutcome;
@@ -99,7 +99,7 @@ final class BatchDelivery implements AutoCloseable {
         record Split(List<FrozenBatch> halves) implements Step {}
 
         /** Not delivered; the table is backed off and the batch (or its remainder) stays frozen. */
-        record RetryLater(InsertFailure failure) implements Step {}
+        record RetryLater(ClickHouseFailure failure) implements Step {}
     }
 
     private static final Step DONE = new Step.Done();
@@ -250,8 +250,8 @@ final class BatchDelivery implements AutoCloseable {
             Optional<FrozenBatch> rest;
             try {
                 rest = dropDelivered(st, batch, keyColumns);
-            } catch (InsertFailure f) {
-                return failed(st, batch, new InsertFailure(InsertFailure.Kind.RETRYABLE, f.code(), f.httpStatus(),
+            } catch (ClickHouseFailure f) {
+                return failed(st, batch, new ClickHouseFailure(ClickHouseFailure.Kind.RETRYABLE, f.code(), f.httpStatus(),
                         "dedupe probe failed, batch held back: " + f.description(), f.getMessage(), null));
             }
             if (rest.isEmpty()) {
@@ -265,7 +265,7 @@ final class BatchDelivery implements AutoCloseable {
         try {
             ShapedRows shaped = ShapedRows.of(spool.shapes(), rows);
             sink.insert(st.table.database(), st.table.table(), shaped.form(), rows.payloads(), shaped.skip(), batch.token());
-        } catch (InsertFailure f) {
+        } catch (ClickHouseFailure f) {
             return failed(st, batch, f);
         }
         long t1 = nanoTime.getAsLong();
@@ -295,7 +295,7 @@ final class BatchDelivery implements AutoCloseable {
         DeliveryGuarantee g;
         try {
             g = guarantees.guaranteeOf(st.table.database(), st.table.table(), dedupe.columnsOf(st.table) != null);
-        } catch (InsertFailure f) {
+        } catch (ClickHouseFailure f) {
             log.debug("table {}: cannot look up its engine: {}", st.table, f.summary());
             return;
         }
@@ -319,7 +319,7 @@ final class BatchDelivery implements AutoCloseable {
      * Throws when ClickHouse cannot be asked: never insert blindly.
      */
     private Optional<FrozenBatch> dropDelivered(TableState st, FrozenBatch batch, List<String> columns)
-            throws InsertFailure, InterruptedException {
+            throws ClickHouseFailure, InterruptedException {
         SpoolBatch rows = batch.rows();
         List<List<KeyValue>> keys = new ArrayList<>(rows.size());
         List<List<KeyValue>> distinct = new ArrayList<>();
@@ -360,7 +360,7 @@ final class BatchDelivery implements AutoCloseable {
      * table off, quarantining expired rows first. A quarantine refused because it is full
      * (CH_QUARANTINE_MAX_BYTES) moves nothing: the rows stay queued and frozen, and the table backs off.
      */
-    private Step failed(TableState st, FrozenBatch batch, InsertFailure f) throws InterruptedException {
+    private Step failed(TableState st, FrozenBatch batch, ClickHouseFailure f) throws InterruptedException {
         st.failedAttempts.increment();
         if (f.isRetryable()) {
             counters.retryableFailures.increment();
@@ -402,7 +402,7 @@ final class BatchDelivery implements AutoCloseable {
     }
 
     /** Backs the table off; the batch stays frozen. {@code notQuarantined}: why rows due for the quarantine stayed, or null. */
-    private Step retryLater(TableState st, FrozenBatch batch, InsertFailure f, String notQuarantined)
+    private Step retryLater(TableState st, FrozenBatch batch, ClickHouseFailure f, String notQuarantined)
             throws InterruptedException {
         // The refusal first: a last error is shortened for status, and it is what an operator must act on.
         String error = notQuarantined == null ? f.summary() : "not quarantined: " + notQuarantined + "; " + f.summary();

@@ -1,6 +1,6 @@
 package org.chspool.replay;
 
-import org.chspool.clickhouse.InsertFailure;
+import org.chspool.clickhouse.ClickHouseFailure;
 
 /**
  * What the replayer does about a failed insert, decided from the failure's class and code only (never
@@ -20,7 +20,7 @@ final class FailurePolicy {
 
     private FailurePolicy() {}
 
-    static Action actionFor(InsertFailure f) {
+    static Action actionFor(ClickHouseFailure f) {
         if (f.isRetryable() || f.code() == UNKNOWN_TABLE || f.code() == UNKNOWN_DATABASE) {
             return Action.RETRY;
         }

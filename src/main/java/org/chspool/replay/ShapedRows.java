@@ -1,6 +1,6 @@
 package org.chspool.replay;
 
-import org.chspool.clickhouse.InsertFailure;
+import org.chspool.clickhouse.ClickHouseFailure;
 import org.chspool.clickhouse.InsertForm;
 import org.chspool.spool.InsertShape;
 import org.chspool.spool.InsertShapes;
@@ -17,11 +17,11 @@ import org.chspool.spool.SpoolBatch;
  */
 record ShapedRows(InsertForm form, int skip) {
     /** The form of {@code rows} (not empty); throws PERMANENT for a shape id the spool does not know. */
-    static ShapedRows of(InsertShapes shapes, SpoolBatch rows) throws InsertFailure {
+    static ShapedRows of(InsertShapes shapes, SpoolBatch rows) throws ClickHouseFailure {
         byte[] first = rows.payloads().get(0);
         InsertShape shape = shapes.of(first);
         if (shape == null) {
-            throw new InsertFailure(InsertFailure.Kind.PERMANENT, 0, 0, "the rows' insert shape "
+            throw new ClickHouseFailure(ClickHouseFailure.Kind.PERMANENT, 0, 0, "the rows' insert shape "
                     + ShapedPayload.shapeOf(first) + " is not in this spool file", null);
         }
         InsertForm form = shape.equals(InsertShape.JSON_EACH_ROW) ? InsertForm.JSON_EACH_ROW

@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
  * the rate it was measured to commit while it had work waiting, and never more than the static caps
  * ({@code CH_ADMISSION_QUEUE_ROWS}). Admission by time rather than by count alone: a request admitted
  * within the budget is taken by the writer within its timeout, so callers are slowed down (their
- * connections stop being read, see {@code ingest.Connection}) instead of being admitted and then refused
+ * connections stop being read, see {@code ingest.IngestConnection}) instead of being admitted and then refused
  * after the full wait.
  *
  * <p>The rate is learnt from saturated transactions only (appends were still waiting when one committed):

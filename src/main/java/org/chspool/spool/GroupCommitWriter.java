@@ -256,13 +256,13 @@ final class GroupCommitWriter {
 
     <T> WriteOp<T> submitOp(WriteOp<T> op) {
         if (terminated) {
-            op.future.completeExceptionally(new SpoolException("spool is closed"));
+            op.future.completeExceptionally(new SpoolFileException("spool is closed"));
             return op;
         }
         ops.offer(op);
         LockSupport.unpark(writer);
         if (terminated && ops.remove(op)) {
-            op.future.completeExceptionally(new SpoolException("spool is closed"));
+            op.future.completeExceptionally(new SpoolFileException("spool is closed"));
         }
         return op;
     }
@@ -315,7 +315,7 @@ final class GroupCommitWriter {
         }
         WriteOp<?> op;
         while ((op = ops.poll()) != null) {
-            op.future.completeExceptionally(new SpoolException(stopped != null ? stopped : "spool is closed"));
+            op.future.completeExceptionally(new SpoolFileException(stopped != null ? stopped : "spool is closed"));
         }
     }
 
@@ -500,7 +500,7 @@ final class GroupCommitWriter {
             reject(r, RejectReason.IO_ERROR, msg);
         }
         for (WriteOp<?> op : os) {
-            op.future.completeExceptionally(new SpoolException(msg, e));
+            op.future.completeExceptionally(new SpoolFileException(msg, e));
         }
     }
 

@@ -44,7 +44,7 @@ final class QuarantineOps {
         return writer.submitOp(op.apply(after)).future.handle((chunk, failure) -> {
             if (failure != null) {
                 throw new CompletionException(doneBefore == 0 ? failure
-                        : new SpoolException(what + " " + doneBefore + " row(s), then: " + failure.getMessage(), failure));
+                        : new SpoolFileException(what + " " + doneBefore + " row(s), then: " + failure.getMessage(), failure));
             }
             if (chunk.rows() > 0) {
                 afterChunk.run();

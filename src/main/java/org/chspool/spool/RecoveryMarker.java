@@ -36,7 +36,7 @@ final class RecoveryMarker {
     }
 
     /** The marker, or null when there is none. A marker that cannot be parsed is an error, never ignored. */
-    Entry read() throws SpoolException {
+    Entry read() throws SpoolFileException {
         if (!Files.exists(file)) {
             return null;
         }
@@ -48,12 +48,12 @@ final class RecoveryMarker {
             String ack = n.path("acknowledged_at").asText(null);
             return new Entry(State.valueOf(n.path("state").asText()), notice, ack == null ? null : Instant.parse(ack));
         } catch (IOException | RuntimeException e) {
-            throw new SpoolException("cannot read the recovery record " + file + ": " + e.getMessage()
+            throw new SpoolFileException("cannot read the recovery record " + file + ": " + e.getMessage()
                     + "; fix or remove it after checking the spool directory", e);
         }
     }
 
-    void write(Entry e) throws SpoolException {
+    void write(Entry e) throws SpoolFileException {
         ObjectNode n = JSON.createObjectNode();
         n.put("state", e.state().name());
         n.put("time", e.notice().time().toString());
@@ -75,7 +75,7 @@ final class RecoveryMarker {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             syncDirectory(file.getParent());
         } catch (IOException ex) {
-            throw new SpoolException("cannot write the recovery record " + file + ": " + ex.getMessage(), ex);
+            throw new SpoolFileException("cannot write the recovery record " + file + ": " + ex.getMessage(), ex);
         }
     }
 

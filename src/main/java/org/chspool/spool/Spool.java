@@ -109,10 +109,10 @@ public final class Spool implements AutoCloseable {
             batches = new BatchChanges(writer, instanceId, counters, this::nowMicros, config.quarantineMaxBytes());
         } catch (SQLException e) {
             // Nothing of a failed open stays open: the connections would hold the file (and its locks).
-            SpoolException failure = new SpoolException("cannot open spool " + file + ": " + e.getMessage(), e);
+            SpoolFileException failure = new SpoolFileException("cannot open spool " + file + ": " + e.getMessage(), e);
             closeAfterFailedOpen(failure, r, w);
             throw failure;
-        } catch (SpoolException | RuntimeException e) {
+        } catch (SpoolFileException | RuntimeException e) {
             closeAfterFailedOpen(e, r, w);
             throw e;
         }
@@ -529,12 +529,12 @@ public final class Spool implements AutoCloseable {
     }
 
     /** The unacknowledged notice of a start-up recovery of a damaged spool file (health DEGRADED), or null. */
-    public RecoveryNotice recoveryNotice() throws SpoolException {
+    public RecoveryNotice recoveryNotice() throws SpoolFileException {
         return recovery.notice();
     }
 
     /** Acknowledges the recovery notice (operator saw it); returns it, or null when there was none. */
-    public RecoveryNotice acknowledgeRecovery() throws SpoolException {
+    public RecoveryNotice acknowledgeRecovery() throws SpoolFileException {
         return recovery.acknowledge();
     }
 
@@ -583,7 +583,7 @@ public final class Spool implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (SQLException e) {
-            throw new SpoolException("closing spool: " + e.getMessage(), e);
+            throw new SpoolFileException("closing spool: " + e.getMessage(), e);
         }
     }
 }

@@ -18,7 +18,7 @@ import java.util.List;
  * The start-up check of an existing spool file: is it an SQLite file, is it a chspool spool, does SQLite
  * find its pages sound? Answers {@link Verdict#sound()} or a damaged verdict with the reason; never
  * changes the file. Environment trouble (permissions, the file locked by another process, I/O errors) is
- * NOT damage: it is thrown as a {@link SpoolException}, so a healthy file is never moved aside because
+ * NOT damage: it is thrown as a {@link SpoolFileException}, so a healthy file is never moved aside because
  * of a passing problem. A file with a newer schema version is reported sound here (not damaged) so that
  * {@link SpoolSchema#ensure} refuses it with its clear message and nothing is renamed.
  *
@@ -51,7 +51,7 @@ public final class SpoolIntegrity {
     }
 
     /** Checks {@code file}; a missing or empty file is sound (a new spool is created there). */
-    public static Verdict check(Path file) throws SpoolException {
+    public static Verdict check(Path file) throws SpoolFileException {
         try {
             if (!Files.exists(file) || Files.size(file) == 0) {
                 return Verdict.sound();
@@ -67,11 +67,11 @@ public final class SpoolIntegrity {
             }
             return checkDatabase(file, Files.size(file));
         } catch (IOException e) {
-            throw new SpoolException("cannot read spool file " + file + " to check it: " + e.getMessage(), e);
+            throw new SpoolFileException("cannot read spool file " + file + " to check it: " + e.getMessage(), e);
         }
     }
 
-    private static Verdict checkDatabase(Path file, long size) throws SpoolException {
+    private static Verdict checkDatabase(Path file, long size) throws SpoolFileException {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath())) {
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout = 5000");
@@ -79,7 +79,7 @@ public final class SpoolIntegrity {
             int version;
             try {
                 version = SpoolSchema.version(c);
-            } catch (SpoolException notASpool) {
+            } catch (SpoolFileException notASpool) {
                 return new Verdict(notASpool.getMessage());
             }
             if (version > SpoolSchema.CURRENT_VERSION) {
@@ -113,7 +113,7 @@ public final class SpoolIntegrity {
             if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
                 return new Verdict(e.getMessage());
             }
-            throw new SpoolException("cannot check spool file " + file + " (not moving it): " + e.getMessage(), e);
+            throw new SpoolFileException("cannot check spool file " + file + " (not moving it): " + e.getMessage(), e);
         }
     }
 

@@ -32,7 +32,7 @@ public final class SpoolMaintenance implements AutoCloseable {
     private final Connection conn;
     private volatile MaintenanceResult last;
 
-    public SpoolMaintenance(Spool spool, Clock clock) throws SpoolException {
+    public SpoolMaintenance(Spool spool, Clock clock) throws SpoolFileException {
         this.config = spool.config();
         this.file = spool.file();
         this.wal = SpoolFiles.walOf(file);
@@ -41,7 +41,7 @@ public final class SpoolMaintenance implements AutoCloseable {
         try {
             this.conn = SqliteConnections.maintenance(file, config.sync());
         } catch (SQLException e) {
-            throw new SpoolException("cannot open maintenance connection: " + e.getMessage(), e);
+            throw new SpoolFileException("cannot open maintenance connection: " + e.getMessage(), e);
         }
     }
 

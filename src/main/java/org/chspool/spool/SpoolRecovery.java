@@ -56,15 +56,15 @@ public final class SpoolRecovery {
      * Checks the spool file, finishing an interrupted recovery or recovering a damaged file, so that
      * afterwards {@code spoolFile} is absent or a sound spool.
      *
-     * @throws SpoolException when the file cannot be checked or moved (nothing is lost: it stays)
+     * @throws SpoolFileException when the file cannot be checked or moved (nothing is lost: it stays)
      */
-    public static SpoolRecovery atOpen(Path spoolFile, Clock clock) throws SpoolException {
+    public static SpoolRecovery atOpen(Path spoolFile, Clock clock) throws SpoolFileException {
         SpoolRecovery r = new SpoolRecovery(spoolFile, clock);
         r.run();
         return r;
     }
 
-    private void run() throws SpoolException {
+    private void run() throws SpoolFileException {
         RecoveryMarker.Entry entry = marker.read();
         Path building = sibling(".recovering");
         if (entry != null && entry.state() == RecoveryMarker.State.RECOVERED && !Files.exists(file)
@@ -89,7 +89,7 @@ public final class SpoolRecovery {
     }
 
     /** Steps 1-5 (see the class comment) for {@code pending}, idempotent up to the final rename. */
-    private void recover(RecoveryNotice pending) throws SpoolException {
+    private void recover(RecoveryNotice pending) throws SpoolFileException {
         marker.write(new RecoveryMarker.Entry(RecoveryMarker.State.IN_PROGRESS, pending, null));
         Path aside = Path.of(pending.fileAside());
         for (String suffix : COMPANIONS) {
@@ -113,7 +113,7 @@ public final class SpoolRecovery {
                 salvaged = Files.exists(aside) ? RowSalvage.copy(aside, c) : new RowSalvage.Result(0, -1, 0);
             }
         } catch (IOException | SQLException e) {
-            throw new SpoolException("recovering rows from " + aside + " into " + building + " failed: " + e.getMessage()
+            throw new SpoolFileException("recovering rows from " + aside + " into " + building + " failed: " + e.getMessage()
                     + "; the damaged file stays at " + aside + " and recovery resumes at the next start", e);
         }
         RecoveryNotice done = new RecoveryNotice(pending.time(), pending.reason(), salvaged.queueRows(),
@@ -126,7 +126,7 @@ public final class SpoolRecovery {
     }
 
     /** The unacknowledged recovery notice, or null when there is none (the agent is not DEGRADED by it). */
-    public synchronized RecoveryNotice notice() throws SpoolException {
+    public synchronized RecoveryNotice notice() throws SpoolFileException {
         RecoveryMarker.Entry e = marker.read();
         return e == null || e.acknowledgedAt() != null ? null : e.notice();
     }
@@ -135,7 +135,7 @@ public final class SpoolRecovery {
      * Marks the notice as seen by an operator; the record stays (with {@code acknowledged_at}) for
      * history. Returns the notice acknowledged, or null when there was none.
      */
-    public synchronized RecoveryNotice acknowledge() throws SpoolException {
+    public synchronized RecoveryNotice acknowledge() throws SpoolFileException {
         RecoveryMarker.Entry e = marker.read();
         if (e == null || e.acknowledgedAt() != null) {
             return null;
@@ -154,11 +154,11 @@ public final class SpoolRecovery {
         return p;
     }
 
-    private static void restrictAll(Path sqliteFile) throws SpoolException {
+    private static void restrictAll(Path sqliteFile) throws SpoolFileException {
         try {
             Spool.restrictSpoolFiles(sqliteFile);
         } catch (IOException e) {
-            throw new SpoolException(e.getMessage(), e);
+            throw new SpoolFileException(e.getMessage(), e);
         }
     }
 
@@ -166,12 +166,12 @@ public final class SpoolRecovery {
         return file.resolveSibling(file.getFileName() + suffix);
     }
 
-    private static void move(Path from, Path to) throws SpoolException {
+    private static void move(Path from, Path to) throws SpoolFileException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
             RecoveryMarker.syncDirectory(to.getParent());
         } catch (IOException e) {
-            throw new SpoolException("cannot move " + from + " to " + to + ": " + e.getMessage(), e);
+            throw new SpoolFileException("cannot move " + from + " to " + to + ": " + e.getMessage(), e);
         }
     }
 }

@@ -153,15 +153,15 @@ public final class SpoolSchema {
     private SpoolSchema() {}
 
     /** Creates the schema in a new file or checks/migrates an existing one. Runs in one transaction. */
-    static void ensure(Connection c) throws SQLException, SpoolException {
+    static void ensure(Connection c) throws SQLException, SpoolFileException {
         ensure(c, CURRENT_VERSION);
     }
 
     /** Creates or migrates up to {@code target} (tests make old files with a lower one). */
-    static void ensure(Connection c, int target) throws SQLException, SpoolException {
+    static void ensure(Connection c, int target) throws SQLException, SpoolFileException {
         int version = version(c);
         if (version > CURRENT_VERSION) {
-            throw new SpoolException("spool file has schema version " + version + ", newer than this chspool knows ("
+            throw new SpoolFileException("spool file has schema version " + version + ", newer than this chspool knows ("
                     + CURRENT_VERSION + "); run a newer chspool or move the file aside");
         }
         if (version >= target) {
@@ -242,14 +242,14 @@ public final class SpoolSchema {
     }
 
     /** 0 for an empty file; throws for a file with tables that is not a spool. */
-    public static int version(Connection c) throws SQLException, SpoolException {
+    public static int version(Connection c) throws SQLException, SpoolFileException {
         try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'")) {
             if (!rs.next()) {
                 try (ResultSet any = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type='table'")) {
                     any.next();
                     if (any.getInt(1) > 0) {
-                        throw new SpoolException("file is an SQLite database but not a chspool spool (no schema_version table)");
+                        throw new SpoolFileException("file is an SQLite database but not a chspool spool (no schema_version table)");
                     }
                 }
                 return 0;

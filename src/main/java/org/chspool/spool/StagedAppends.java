@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link #begin}), write the rows in chunks ({@link #write}, each its own transaction between other
  * producers' commits, invisible), then {@link #publish} (one small transaction: every row queued at once)
  * or {@link #abandon} (the rows deleted). See {@link Staging}. Refusals are typed {@link Rejection}s, as
- * for {@link Spool#appendAll}; other failures are {@link SpoolException}s. Thread-safe; one thread uses a
+ * for {@link Spool#appendAll}; other failures are {@link SpoolFileException}s. Thread-safe; one thread uses a
  * given staging at a time.
  */
 public final class StagedAppends {

@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.chspool.clickhouse.FakeServerSink;
-import org.chspool.clickhouse.InsertFailure;
+import org.chspool.clickhouse.ClickHouseFailure;
 import org.chspool.clickhouse.LoadBalancing;
 import org.chspool.clickhouse.PooledSink;
 import org.chspool.clickhouse.ServerPool;
@@ -38,7 +38,7 @@ class ClickHouseStatusTest {
         return StatusCollector.clickHouse(c, new ServerHealth(pool), pool.capabilities());
     }
 
-    private void insert() throws InsertFailure {
+    private void insert() throws ClickHouseFailure {
         sink.insert("prod", "t", List.of("{}".getBytes(StandardCharsets.UTF_8)), "tok");
     }
 
@@ -74,7 +74,7 @@ class ClickHouseStatusTest {
     void summaryIsDownOnlyOnceEveryServerStoppedAnsweringAndCountsFromTheLast() throws Exception {
         a.failure = FakeServerSink.noAnswer();
         b.failure = FakeServerSink.noAnswer();
-        assertThrows(InsertFailure.class, this::insert); // a and b both down since 50 s
+        assertThrows(ClickHouseFailure.class, this::insert); // a and b both down since 50 s
         now += 10 * SECOND;
         a.failure = null;
         b.failure = null;
@@ -83,7 +83,7 @@ class ClickHouseStatusTest {
         insert(); // a down at 60 s, b serves
         now += 2 * SECOND;
         b.failure = FakeServerSink.noAnswer();
-        assertThrows(InsertFailure.class, this::insert); // a (its backoff over), then b: b down at 62 s
+        assertThrows(ClickHouseFailure.class, this::insert); // a (its backoff over), then b: b down at 62 s
         now += 5 * SECOND;
 
         StatusReport.ClickHouse ch = block();

@@ -18,7 +18,7 @@ class TargetOptionsTest {
     @TempDir
     Path root;
 
-    private Target resolve(Map<String, String> env, String... args) {
+    private AgentLocation resolve(Map<String, String> env, String... args) {
         TargetOptions o = new TargetOptions();
         new CommandLine(o).parseArgs(args);
         return o.resolve(env, root.resolve("etc"), root.resolve("run"), root.resolve("lib"));
@@ -32,7 +32,7 @@ class TargetOptionsTest {
         Files.createFile(root.resolve("run/prod/admin.sock"));
         Files.createFile(root.resolve("run/prod/put.sock"));
 
-        Target t = resolve(Map.of(), "--namespace", "prod");
+        AgentLocation t = resolve(Map.of(), "--namespace", "prod");
 
         assertEquals(List.of(root.resolve("run/prod/admin.sock"), root.resolve("lib/prod/admin.sock")), t.adminSockets());
         assertEquals(List.of(URI.create("http://127.0.0.1:7200")), t.adminUrls());
@@ -45,7 +45,7 @@ class TargetOptionsTest {
     void theAuthTokenComesFromTheNamespaceEnvFileOrTheEnvironmentAndIsNeverPrinted() throws Exception {
         Files.createDirectories(root.resolve("etc"));
         Files.writeString(root.resolve("etc/prod.env"), "CH_AUTH_TOKEN=s3cret-token\n");
-        Target t = resolve(Map.of(), "--namespace", "prod");
+        AgentLocation t = resolve(Map.of(), "--namespace", "prod");
         assertEquals("s3cret-token", t.token());
         assertFalse(t.toString().contains("s3cret"), t.toString());
         assertEquals("from-env", resolve(Map.of("CH_AUTH_TOKEN", "from-env"), "--spool-dir", "x").token());
@@ -54,7 +54,7 @@ class TargetOptionsTest {
 
     @Test
     void spoolDirMeansItsSocketsOnlyNeverADefaultPortThatMayBeAnotherAgent() {
-        Target t = resolve(Map.of(), "--spool-dir", root.resolve("s").toString());
+        AgentLocation t = resolve(Map.of(), "--spool-dir", root.resolve("s").toString());
 
         assertEquals(List.of(), t.adminUrls());
         assertEquals(root.resolve("s/spool.db"), t.spoolFile());
@@ -64,7 +64,7 @@ class TargetOptionsTest {
 
     @Test
     void withoutOptionsTheAgentsDefaultsAndEnvironmentApplyAndTcpPutIsOffUnlessCH_LISTENIsSet() {
-        Target t = resolve(Map.of("CH_ADMIN_LISTEN", "", "CH_SPOOL_DIR", "/data/spool"));
+        AgentLocation t = resolve(Map.of("CH_ADMIN_LISTEN", "", "CH_SPOOL_DIR", "/data/spool"));
 
         assertEquals(List.of(), t.adminUrls(), "empty CH_ADMIN_LISTEN disables HTTP");
         assertEquals(Path.of("/data/spool/spool.db"), t.spoolFile());
@@ -77,7 +77,7 @@ class TargetOptionsTest {
 
     @Test
     void adminUrlReplacesEveryOtherAdminAddress() {
-        Target t = resolve(Map.of(), "--admin", "http://10.0.0.1:9000", "--spool-dir", root.toString());
+        AgentLocation t = resolve(Map.of(), "--admin", "http://10.0.0.1:9000", "--spool-dir", root.toString());
         assertEquals(List.of(URI.create("http://10.0.0.1:9000")), t.adminUrls());
         assertEquals(List.of(), t.adminSockets());
         assertEquals(root.resolve("spool.db"), t.spoolFile());

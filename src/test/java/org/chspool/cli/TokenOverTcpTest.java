@@ -46,8 +46,8 @@ class TokenOverTcpTest {
         agent.close();
     }
 
-    private Target tcpOnly(String token) {
-        return new Target(List.of(), List.of(URI.create("http://127.0.0.1:" + agent.admin().port())),
+    private AgentLocation tcpOnly(String token) {
+        return new AgentLocation(List.of(), List.of(URI.create("http://127.0.0.1:" + agent.admin().port())),
                 dir.resolve("spool.db"), null, InetSocketAddress.createUnresolved("127.0.0.1", agent.ingest().tcpPort()),
                 token);
     }

@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.chspool.clickhouse.InsertFailure.Kind;
+import org.chspool.clickhouse.ClickHouseFailure.Kind;
 import org.chspool.testing.ClickHouseEndpoint;
 import org.chspool.testing.ClickHouseServerExtension;
 import org.chspool.testing.FaultProxy;
@@ -80,7 +80,7 @@ class ClickHouseSinkIT {
     void unknownFieldIsPermanentWhenSkipIsOff(ClickHouseEndpoint ch) throws Exception {
         String table = newTable(ch);
         try (ClickHouseSink sink = new ClickHouseSink(config(ch).withSkipUnknownFields(false))) {
-            InsertFailure f = assertThrows(InsertFailure.class, () -> sink.insert(DB, table,
+            ClickHouseFailure f = assertThrows(ClickHouseFailure.class, () -> sink.insert(DB, table,
                     List.of(json("{\"id\":1,\"ts\":\"2024-01-01 00:00:00\",\"v\":3,\"s\":\"x\",\"extra\":42}")), null));
             assertEquals(Kind.PERMANENT, f.kind(), f.summary());
             assertTrue(f.getMessage().contains("extra"), f.summary());
@@ -91,11 +91,11 @@ class ClickHouseSinkIT {
     @Test
     void unknownTableIsPermanentWithServerText(ClickHouseEndpoint ch) {
         try (ClickHouseSink sink = new ClickHouseSink(config(ch))) {
-            InsertFailure f = assertThrows(InsertFailure.class, () -> sink.insert(DB, "no_such_table", List.of(row(1)), null));
+            ClickHouseFailure f = assertThrows(ClickHouseFailure.class, () -> sink.insert(DB, "no_such_table", List.of(row(1)), null));
             assertEquals(Kind.PERMANENT, f.kind(), f.summary());
             assertEquals(60, f.code(), f.summary());
             assertTrue(f.getMessage().contains("no_such_table"), f.summary());
-            assertTrue(f.getMessage().length() <= InsertFailure.MAX_MESSAGE);
+            assertTrue(f.getMessage().length() <= ClickHouseFailure.MAX_MESSAGE);
             assertTrue(sink.isReachable());
         }
     }
@@ -104,7 +104,7 @@ class ClickHouseSinkIT {
     void valueOfWrongTypeIsPermanent(ClickHouseEndpoint ch) {
         String table = newTable(ch);
         try (ClickHouseSink sink = new ClickHouseSink(config(ch))) {
-            InsertFailure f = assertThrows(InsertFailure.class, () -> sink.insert(DB, table, List.of(
+            ClickHouseFailure f = assertThrows(ClickHouseFailure.class, () -> sink.insert(DB, table, List.of(
                     json("{\"id\":1,\"ts\":\"2024-01-01 00:00:00\",\"v\":\"not a number\",\"s\":\"x\"}")), null));
             assertEquals(Kind.PERMANENT, f.kind(), f.summary());
             assertTrue(f.code() > 0, f.summary());
@@ -118,7 +118,7 @@ class ClickHouseSinkIT {
             url = proxy.url(); // the port is free again once the proxy is closed
         }
         try (ClickHouseSink sink = new ClickHouseSink(config(ch, url))) {
-            InsertFailure f = assertThrows(InsertFailure.class, () -> sink.insert(DB, "whatever", List.of(row(1)), null));
+            ClickHouseFailure f = assertThrows(ClickHouseFailure.class, () -> sink.insert(DB, "whatever", List.of(row(1)), null));
             assertEquals(Kind.RETRYABLE, f.kind(), f.summary());
             assertEquals(-1, f.code());
             assertTrue(f.isTransport());
@@ -132,7 +132,7 @@ class ClickHouseSinkIT {
         try (FaultProxy proxy = FaultProxy.inFrontOf(ch); ClickHouseSink sink = new ClickHouseSink(config(ch, proxy.url()))) {
             sink.insert(DB, table, List.of(row(1)), null);
             proxy.refuse();
-            InsertFailure f = assertThrows(InsertFailure.class, () -> sink.insert(DB, table, List.of(row(2)), null));
+            ClickHouseFailure f = assertThrows(ClickHouseFailure.class, () -> sink.insert(DB, table, List.of(row(2)), null));
             assertEquals(Kind.RETRYABLE, f.kind(), f.summary());
             assertFalse(sink.isReachable());
             proxy.pass();
@@ -148,7 +148,7 @@ class ClickHouseSinkIT {
         try (FaultProxy proxy = FaultProxy.inFrontOf(ch); ClickHouseSink sink = new ClickHouseSink(config(ch, proxy.url()))) {
             sink.probe();
             proxy.cutMidRequest();
-            InsertFailure f = assertThrows(InsertFailure.class, () -> sink.insert(DB, table, rows(5000), null));
+            ClickHouseFailure f = assertThrows(ClickHouseFailure.class, () -> sink.insert(DB, table, rows(5000), null));
             assertEquals(Kind.RETRYABLE, f.kind(), f.summary());
             assertTrue(proxy.faultsInjected() >= 1);
         }
@@ -161,7 +161,7 @@ class ClickHouseSinkIT {
         try (FaultProxy proxy = FaultProxy.inFrontOf(ch); ClickHouseSink sink = new ClickHouseSink(config(ch, proxy.url()))) {
             sink.probe();
             proxy.cutAfterResponse();
-            InsertFailure f = assertThrows(InsertFailure.class, () -> sink.insert(DB, table, rows(10), null));
+            ClickHouseFailure f = assertThrows(ClickHouseFailure.class, () -> sink.insert(DB, table, rows(10), null));
             assertEquals(Kind.RETRYABLE, f.kind(), f.summary());
         }
         assertEquals(10, ch.count(DB + "." + table));
@@ -176,7 +176,7 @@ class ClickHouseSinkIT {
                         cfg.database(), cfg.connectTimeout(), cfg.socketTimeout(), true, true))) {
             sink.probe();
             proxy.delay(Duration.ofSeconds(2));
-            InsertFailure f = assertThrows(InsertFailure.class, () -> sink.insert(DB, table, List.of(row(1)), null));
+            ClickHouseFailure f = assertThrows(ClickHouseFailure.class, () -> sink.insert(DB, table, List.of(row(1)), null));
             assertEquals(Kind.RETRYABLE, f.kind(), f.summary());
             assertEquals(-1, f.code());
         }
@@ -209,18 +209,18 @@ class ClickHouseSinkIT {
                 Duration.ofSeconds(2), Duration.ofSeconds(10), true, true);
         assertFalse(cfg.toString().contains(secret));
         try (ClickHouseSink sink = new ClickHouseSink(cfg)) {
-            InsertFailure f = assertThrows(InsertFailure.class, () -> sink.insert(DB, "t", List.of(row(1)), null));
+            ClickHouseFailure f = assertThrows(ClickHouseFailure.class, () -> sink.insert(DB, "t", List.of(row(1)), null));
             assertNoSecret(f, secret);
         }
         if (!ch.password().isEmpty()) { // an authenticated failure can mention the password too
             try (ClickHouseSink sink = new ClickHouseSink(config(ch))) {
-                InsertFailure f = assertThrows(InsertFailure.class, () -> sink.insert(DB, "no_such_table", List.of(row(1)), null));
+                ClickHouseFailure f = assertThrows(ClickHouseFailure.class, () -> sink.insert(DB, "no_such_table", List.of(row(1)), null));
                 assertNoSecret(f, ch.password());
             }
         }
     }
 
-    private static void assertNoSecret(InsertFailure f, String secret) {
+    private static void assertNoSecret(ClickHouseFailure f, String secret) {
         assertFalse(f.getMessage().contains(secret), f.getMessage());
         assertFalse(f.summary().contains(secret));
         assertFalse(f.toString().contains(secret));

@@ -10,7 +10,7 @@ import com.clickhouse.client.api.ServerException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.ExecutionException;
-import org.chspool.clickhouse.InsertFailure.Kind;
+import org.chspool.clickhouse.ClickHouseFailure.Kind;
 import org.junit.jupiter.api.Test;
 
 class FailureClassifierTest {
@@ -26,7 +26,7 @@ class FailureClassifierTest {
 
     @Test
     void oldServerTextIsTidiedButKeepsTheServersWords() {
-        InsertFailure f = FailureClassifier.classify(new ServerException(0, OLD_SERVER_TEXT, 404, "q1"), "");
+        ClickHouseFailure f = FailureClassifier.classify(new ServerException(0, OLD_SERVER_TEXT, 404, "q1"), "");
         assertEquals("Code: 60, DB::Exception: Table db.t doesn't exist.", f.getMessage());
         assertEquals(60, f.code());
         assertEquals(404, f.httpStatus());
@@ -35,7 +35,7 @@ class FailureClassifierTest {
 
     @Test
     void headerCodeWinsOverText() {
-        InsertFailure f = FailureClassifier.classify(new ServerException(252, "Code: 1. too many parts", 500, "q"), "");
+        ClickHouseFailure f = FailureClassifier.classify(new ServerException(252, "Code: 1. too many parts", 500, "q"), "");
         assertEquals(252, f.code());
         assertTrue(f.isRetryable());
     }
@@ -63,14 +63,14 @@ class FailureClassifierTest {
 
     @Test
     void transportFailuresAreRetryableWithoutCode() {
-        InsertFailure refused = FailureClassifier.classify(
+        ClickHouseFailure refused = FailureClassifier.classify(
                 new ExecutionException(new ClientException("failed", new ConnectException("Connection refused"))), "");
         assertEquals(Kind.RETRYABLE, refused.kind());
         assertEquals(-1, refused.code());
         assertTrue(refused.isTransport());
         assertTrue(refused.getMessage().contains("ConnectException"), refused.getMessage());
 
-        InsertFailure timeout = FailureClassifier.classify(new SocketTimeoutException("Read timed out"), "");
+        ClickHouseFailure timeout = FailureClassifier.classify(new SocketTimeoutException("Read timed out"), "");
         assertTrue(timeout.isRetryable());
     }
 
@@ -79,7 +79,7 @@ class FailureClassifierTest {
 
     @Test
     void aRefusedConnectionSaysSoAndNamesTheServerBeforeTheClassAndCodes() {
-        InsertFailure f = FailureClassifier.classify(new ExecutionException(new ClientException("failed",
+        ClickHouseFailure f = FailureClassifier.classify(new ExecutionException(new ClientException("failed",
                 new ConnectException("Connect to http://127.0.0.1:58635 [/127.0.0.1] failed: Connection refused"))), SERVER);
 
         assertTrue(f.summary().startsWith("connection refused by http://127.0.0.1:58635 (RETRYABLE, no answer: "),
@@ -90,12 +90,12 @@ class FailureClassifierTest {
 
     @Test
     void timeoutsSayAfterHowLong() {
-        InsertFailure read = FailureClassifier.classify(new ClientException("failed",
+        ClickHouseFailure read = FailureClassifier.classify(new ClientException("failed",
                 new SocketTimeoutException("Read timed out")), SERVER);
         assertTrue(read.summary().startsWith("timed out after 30 s waiting for http://127.0.0.1:58635 to answer"),
                 read.summary());
 
-        InsertFailure connect = FailureClassifier.classify(new SocketTimeoutException("Connect timed out"), SERVER);
+        ClickHouseFailure connect = FailureClassifier.classify(new SocketTimeoutException("Connect timed out"), SERVER);
         assertTrue(connect.summary().startsWith("could not connect to http://127.0.0.1:58635 within 5 s"), connect.summary());
     }
 
@@ -112,21 +112,21 @@ class FailureClassifierTest {
 
     @Test
     void aServerErrorSaysTheClickHouseCodeAndTheServersWordsFirst() {
-        InsertFailure old = FailureClassifier.classify(new ServerException(0, OLD_SERVER_TEXT, 404, "q1"), SERVER);
+        ClickHouseFailure old = FailureClassifier.classify(new ServerException(0, OLD_SERVER_TEXT, 404, "q1"), SERVER);
         assertEquals("ClickHouse code 60: Table db.t doesn't exist. (PERMANENT code=60 http=404)", old.summary());
 
-        InsertFailure current = FailureClassifier.classify(new ServerException(60,
+        ClickHouseFailure current = FailureClassifier.classify(new ServerException(60,
                 "Code: 60. DB::Exception: Table db.x does not exist. (UNKNOWN_TABLE) (version 24.8.1.1)", 404, "q"), SERVER);
         assertEquals("ClickHouse code 60 (UNKNOWN_TABLE): Table db.x does not exist. (PERMANENT code=60 http=404)",
                 current.summary());
 
-        InsertFailure noCode = FailureClassifier.classify(new ServerException(0, "Bad Gateway", 502, "q"), SERVER);
+        ClickHouseFailure noCode = FailureClassifier.classify(new ServerException(0, "Bad Gateway", 502, "q"), SERVER);
         assertTrue(noCode.summary().startsWith("http://127.0.0.1:58635 answered HTTP 502: Bad Gateway"), noCode.summary());
     }
 
     @Test
     void theWordsKeepThePasswordMaskedToo() {
-        InsertFailure f = FailureClassifier.classify(
+        ClickHouseFailure f = FailureClassifier.classify(
                 new ServerException(193, "Code: 193. DB::Exception: Wrong password s3cret for user default", 401, "q"), SERVER);
         assertFalse(f.summary().contains("s3cret"), f.summary());
         assertTrue(f.summary().startsWith("ClickHouse code 193: Wrong password **** for user default"), f.summary());
@@ -135,7 +135,7 @@ class FailureClassifierTest {
     @Test
     void passwordIsMaskedAndACauseMentioningItIsDropped() {
         String pw = "p@ss word";
-        InsertFailure f = FailureClassifier.classify(
+        ClickHouseFailure f = FailureClassifier.classify(
                 new ServerException(0, "Code: 193, wrong password " + pw + " / p%40ss+word", 401, "q"), pw);
         assertFalse(f.getMessage().contains(pw), f.getMessage());
         assertFalse(f.getMessage().contains("p%40ss+word"), f.getMessage());
@@ -144,7 +144,7 @@ class FailureClassifierTest {
 
     @Test
     void longMessagesAreTrimmed() {
-        InsertFailure f = FailureClassifier.classify(new ServerException(0, "Code: 27, " + "x".repeat(5000), 400, "q"), "");
-        assertEquals(InsertFailure.MAX_MESSAGE, f.getMessage().length());
+        ClickHouseFailure f = FailureClassifier.classify(new ServerException(0, "Code: 27, " + "x".repeat(5000), 400, "q"), "");
+        assertEquals(ClickHouseFailure.MAX_MESSAGE, f.getMessage().length());
     }
 }

@@ -15,7 +15,7 @@ public final class FakeServerSink implements SingleServerSink {
     final List<List<byte[]>> payloads = new ArrayList<>();
     final List<String> tokens = new ArrayList<>();
     /** Thrown by every request while set. */
-    public InsertFailure failure;
+    public ClickHouseFailure failure;
     /** Runs inside every request, before its outcome (to advance a clock, or to nest another call). */
     Runnable during = () -> { };
     ServerCapabilities capabilities;
@@ -26,16 +26,16 @@ public final class FakeServerSink implements SingleServerSink {
         this.capabilities = ServerCapabilities.of(version, Set.of());
     }
 
-    public static InsertFailure noAnswer() {
-        return new InsertFailure(InsertFailure.Kind.RETRYABLE, -1, -1, "connection refused", "ConnectException: Connection refused", null);
+    public static ClickHouseFailure noAnswer() {
+        return new ClickHouseFailure(ClickHouseFailure.Kind.RETRYABLE, -1, -1, "connection refused", "ConnectException: Connection refused", null);
     }
 
-    public static InsertFailure http503() {
-        return new InsertFailure(InsertFailure.Kind.RETRYABLE, -1, 503, "Service Unavailable", null);
+    public static ClickHouseFailure http503() {
+        return new ClickHouseFailure(ClickHouseFailure.Kind.RETRYABLE, -1, 503, "Service Unavailable", null);
     }
 
-    public static InsertFailure badData() {
-        return new InsertFailure(InsertFailure.Kind.PERMANENT, 27, 400,
+    public static ClickHouseFailure badData() {
+        return new ClickHouseFailure(ClickHouseFailure.Kind.PERMANENT, 27, 400,
                 "Code: 27, DB::Exception: Cannot parse input: expected { before: x", null);
     }
 
@@ -45,25 +45,25 @@ public final class FakeServerSink implements SingleServerSink {
     }
 
     @Override
-    public ServerCapabilities probe() throws InsertFailure {
+    public ServerCapabilities probe() throws ClickHouseFailure {
         return respond("probe");
     }
 
     @Override
     public void insert(String database, String table, InsertForm form, List<byte[]> rows, int skip, String insertToken)
-            throws InsertFailure {
+            throws ClickHouseFailure {
         payloads.add(rows);
         tokens.add(insertToken);
         respond("insert " + database + "." + table);
     }
 
     @Override
-    public String select(String sql) throws InsertFailure {
+    public String select(String sql) throws ClickHouseFailure {
         respond("select");
         return "found\n";
     }
 
-    private ServerCapabilities respond(String what) throws InsertFailure {
+    private ServerCapabilities respond(String what) throws ClickHouseFailure {
         requests.add(what);
         during.run();
         if (failure != null) {

@@ -38,7 +38,7 @@ class PooledSinkTest {
     }
 
     /** Which server got each of {@code n} inserts. */
-    private List<String> servedBy(PooledSink sink, int n) throws InsertFailure {
+    private List<String> servedBy(PooledSink sink, int n) throws ClickHouseFailure {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             sink.insert("db", "t", ROWS, "token-" + i);
@@ -58,7 +58,7 @@ class PooledSinkTest {
         ServerProber prober = new ServerProber(pool, sink(pool), Duration.ofSeconds(1));
         fake("http://a:8123").failure = FakeServerSink.noAnswer();
         fake("http://b:8123").failure = FakeServerSink.noAnswer();
-        assertThrows(InsertFailure.class, () -> senders.insert("db", "t", ROWS, "x")); // both down
+        assertThrows(ClickHouseFailure.class, () -> senders.insert("db", "t", ROWS, "x")); // both down
         fake("http://a:8123").failure = null;
         fake("http://b:8123").failure = null;
         now += 2 * SECOND;
@@ -81,7 +81,7 @@ class PooledSinkTest {
         fake("http://b:8123").failure = FakeServerSink.noAnswer();
         fake("http://a:8123").failure = FakeServerSink.noAnswer();
         PooledSink senders = sink(pool);
-        assertThrows(InsertFailure.class, () -> senders.insert("db", "t", ROWS, "x"));
+        assertThrows(ClickHouseFailure.class, () -> senders.insert("db", "t", ROWS, "x"));
         fake("http://a:8123").failure = null;
         now += 2 * SECOND;
         int before = fake("http://b:8123").requests.size();
@@ -150,10 +150,10 @@ class PooledSinkTest {
         PooledSink sink = sink(pool);
         fake("http://a:8123").failure = FakeServerSink.noAnswer();
         fake("http://b:8123").failure = FakeServerSink.noAnswer();
-        assertThrows(InsertFailure.class, () -> sink.insert("db", "t", ROWS, "x")); // both fail: a until +1 s, b until +1 s
+        assertThrows(ClickHouseFailure.class, () -> sink.insert("db", "t", ROWS, "x")); // both fail: a until +1 s, b until +1 s
         now += SECOND / 2;
         fake("http://b:8123").failure = null;
-        assertThrows(InsertFailure.class, () -> sink.insert("db", "t", ROWS, "x")); // b, unavailable, is not failed over to
+        assertThrows(ClickHouseFailure.class, () -> sink.insert("db", "t", ROWS, "x")); // b, unavailable, is not failed over to
         // a was tried (same end as b, earlier in the list) and is now skipped until +2.5 s; b until +1 s
         assertEquals(List.of(1, 2), List.of(fake("http://b:8123").requests.size(), fake("http://a:8123").requests.size()));
 
@@ -170,7 +170,7 @@ class PooledSinkTest {
         fake("http://a:8123").failure = FakeServerSink.noAnswer();
         List<Long> skipped = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
-            assertThrows(InsertFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
+            assertThrows(ClickHouseFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
             skipped.add(state(pool, 0).unavailableForNanos() / SECOND);
             now += state(pool, 0).unavailableForNanos();
         }
@@ -182,7 +182,7 @@ class PooledSinkTest {
         assertEquals(0, state(pool, 0).consecutiveFailures());
         assertEquals(0, state(pool, 0).unavailableForNanos());
         fake("http://a:8123").failure = FakeServerSink.noAnswer();
-        assertThrows(InsertFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
+        assertThrows(ClickHouseFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
         assertEquals(1, state(pool, 0).unavailableForNanos() / SECOND, "starts again from the first step");
     }
 
@@ -192,10 +192,10 @@ class PooledSinkTest {
         PooledSink sink = sink(pool);
         fake("http://a:8123").failure = FakeServerSink.noAnswer();
         fake("http://b:8123").failure = FakeServerSink.http503();
-        InsertFailure last = new InsertFailure(InsertFailure.Kind.RETRYABLE, 252, 500, "Too many parts", null);
+        ClickHouseFailure last = new ClickHouseFailure(ClickHouseFailure.Kind.RETRYABLE, 252, 500, "Too many parts", null);
         fake("http://c:8123").failure = last;
 
-        InsertFailure thrown = assertThrows(InsertFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
+        ClickHouseFailure thrown = assertThrows(ClickHouseFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
 
         assertSame(last, thrown);
         fakes.values().forEach(f -> assertEquals(1, f.requests.size(), f.url));
@@ -219,10 +219,10 @@ class PooledSinkTest {
     void permanentErrorIsThrownAsIsWithoutFailoverAndLeavesTheServerHealthy() {
         ServerPool pool = pool(LoadBalancing.IN_ORDER, "http://a:8123", "http://b:8123");
         PooledSink sink = sink(pool);
-        InsertFailure bad = FakeServerSink.badData();
+        ClickHouseFailure bad = FakeServerSink.badData();
         fake("http://a:8123").failure = bad;
 
-        assertSame(bad, assertThrows(InsertFailure.class, () -> sink.insert("db", "t", ROWS, "x")));
+        assertSame(bad, assertThrows(ClickHouseFailure.class, () -> sink.insert("db", "t", ROWS, "x")));
 
         assertEquals(List.of(), fake("http://b:8123").requests);
         ServerState a = state(pool, 0);
@@ -254,16 +254,16 @@ class PooledSinkTest {
         fake("http://a:8123").failure = FakeServerSink.noAnswer();
         fake("http://b:8123").failure = FakeServerSink.noAnswer();
         long first = now;
-        assertThrows(InsertFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
+        assertThrows(ClickHouseFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
         now += 5 * SECOND;
-        assertThrows(InsertFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
+        assertThrows(ClickHouseFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
 
         assertEquals(5 * SECOND, state(pool, 0).downForNanos());
         assertEquals(first, pool.allDownSinceNanos());
 
         fake("http://b:8123").failure = FakeServerSink.badData(); // an answer, even an error
         now += 5 * SECOND;
-        assertThrows(InsertFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
+        assertThrows(ClickHouseFailure.class, () -> sink.insert("db", "t", ROWS, "x"));
         assertEquals(ServerState.Condition.UP, state(pool, 1).condition());
         assertEquals(-1, pool.allDownSinceNanos(), "b answers, so ClickHouse is reachable");
         assertEquals(ServerState.Condition.DOWN, state(pool, 0).condition());
@@ -282,7 +282,7 @@ class PooledSinkTest {
             try {
                 two.insert("db", "t", ROWS, "y");
                 duringProbe.add(two.lastServer().url());
-            } catch (InsertFailure e) {
+            } catch (ClickHouseFailure e) {
                 throw new AssertionError(e);
             }
         };

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.chspool.clickhouse.FakeServerSink;
-import org.chspool.clickhouse.InsertFailure;
+import org.chspool.clickhouse.ClickHouseFailure;
 import org.chspool.clickhouse.InsertForm;
 import org.chspool.clickhouse.LoadBalancing;
 import org.chspool.clickhouse.PooledSink;
@@ -43,13 +43,13 @@ class SenderSurvivesErrorsTest {
         final AtomicInteger inserts = new AtomicInteger();
 
         @Override
-        public ServerCapabilities probe() throws InsertFailure {
+        public ServerCapabilities probe() throws ClickHouseFailure {
             return server.probe();
         }
 
         @Override
         public void insert(String database, String table, InsertForm form, List<byte[]> payloads, int skip,
-                           String insertToken) throws InsertFailure {
+                           String insertToken) throws ClickHouseFailure {
             if (inserts.getAndIncrement() == 0) {
                 throw new ExceptionInInitializerError("a class of the insert path failed to initialise");
             }
@@ -57,7 +57,7 @@ class SenderSurvivesErrorsTest {
         }
 
         @Override
-        public String select(String sql) throws InsertFailure {
+        public String select(String sql) throws ClickHouseFailure {
             return server.select(sql);
         }
 

@@ -31,7 +31,7 @@ class SpoolOpenFailureTest {
             }
         }
         assertEquals(0, OpenFiles.handlesTo(cfg.spoolFile()));
-        SpoolException e = assertThrows(SpoolException.class, () -> Spool.open(cfg));
+        SpoolFileException e = assertThrows(SpoolFileException.class, () -> Spool.open(cfg));
         assertTrue(e.getMessage().contains("newer"), e.getMessage());
         assertEquals(0, OpenFiles.handlesTo(cfg.spoolFile()), "connections of the failed open are closed");
         // and the file can be opened again once fixed

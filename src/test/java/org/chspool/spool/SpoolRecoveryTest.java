@@ -185,7 +185,7 @@ class SpoolRecoveryTest {
              Statement s = c.createStatement()) {
             s.execute("UPDATE schema_version SET version = 99");
         }
-        SpoolException e = assertThrows(SpoolException.class, () -> Spool.open(config()));
+        SpoolFileException e = assertThrows(SpoolFileException.class, () -> Spool.open(config()));
         assertTrue(e.getMessage().contains("newer"), e.getMessage());
         assertTrue(asideFiles().isEmpty());
         assertFalse(Files.exists(SpoolRecovery.markerFile(spoolFile())));

@@ -298,7 +298,7 @@ class SpoolTest {
         try (Connection c = SqliteConnections.writer(cfg.spoolFile(), cfg.sync()); Statement s = c.createStatement()) {
             s.execute("UPDATE schema_version SET version = 99");
         }
-        SpoolException e = assertThrows(SpoolException.class, () -> Spool.open(cfg));
+        SpoolFileException e = assertThrows(SpoolFileException.class, () -> Spool.open(cfg));
         assertTrue(e.getMessage().contains("newer"), e.getMessage());
     }
 }

@@ -155,7 +155,7 @@ class StagingTest {
             get(spool.limitPagesForTest(1)); // no page beyond the current ones: SQLITE_FULL
             ExecutionException e = assertThrows(ExecutionException.class, () -> get(spool.staged().write(s,
                     big.subList(1000, 2000))));
-            assertInstanceOf(SpoolException.class, e.getCause());
+            assertInstanceOf(SpoolFileException.class, e.getCause());
 
             get(spool.staged().abandon(s));
 

@@ -24,7 +24,7 @@ public final class Version1SpoolFile {
      * already tried: 3 attempts, an error, a next attempt in the past.
      */
     public static void write(Path file, String qualifiedTable, List<byte[]> rows, int failedRows)
-            throws IOException, SQLException, SpoolException {
+            throws IOException, SQLException, SpoolFileException {
         if (Files.exists(file)) {
             throw new IOException(file + " exists");
         }

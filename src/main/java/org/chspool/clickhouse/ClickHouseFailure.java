@@ -10,7 +10,7 @@ package org.chspool.clickhouse;
  * trimmed to {@value #MAX_MESSAGE} characters, with the configured password masked. The cause, when
  * attached, has been checked not to contain the password either. Immutable.
  */
-public final class InsertFailure extends Exception {
+public final class ClickHouseFailure extends Exception {
     private static final long serialVersionUID = 1L;
     /** Longest message kept. */
     public static final int MAX_MESSAGE = 500;
@@ -29,7 +29,7 @@ public final class InsertFailure extends Exception {
     private final String description;
 
     /** A failure whose message says what happened in words already (tests, wrapped failures). */
-    public InsertFailure(Kind kind, int code, int httpStatus, String message, Throwable cause) {
+    public ClickHouseFailure(Kind kind, int code, int httpStatus, String message, Throwable cause) {
         this(kind, code, httpStatus, message, message, cause);
     }
 
@@ -39,7 +39,7 @@ public final class InsertFailure extends Exception {
      * @param description what happened, in words
      * @param message the detail: the server's text, or the client's exception
      */
-    public InsertFailure(Kind kind, int code, int httpStatus, String description, String message, Throwable cause) {
+    public ClickHouseFailure(Kind kind, int code, int httpStatus, String description, String message, Throwable cause) {
         super(trim(message), cause);
         this.kind = kind;
         this.code = code;
@@ -92,7 +92,7 @@ public final class InsertFailure extends Exception {
 
     @Override
     public String toString() {
-        return "InsertFailure[" + summary() + "]";
+        return "ClickHouseFailure[" + summary() + "]";
     }
 
     private static String trim(String s) {

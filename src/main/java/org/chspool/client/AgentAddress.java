@@ -3,7 +3,7 @@ package org.chspool.client;
 import java.nio.file.Path;
 
 /** Where the agent listens: a Unix socket path, or a TCP host and port. Immutable. */
-record Target(Path socket, String host, int port) {
+record AgentAddress(Path socket, String host, int port) {
     @Override
     public String toString() {
         return socket != null ? "unix:" + socket : "tcp:" + host + ":" + port;

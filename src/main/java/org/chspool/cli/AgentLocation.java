@@ -16,16 +16,16 @@ import java.util.List;
  * @param putTcp the put-protocol TCP address, or null
  * @param token the agent's CH_AUTH_TOKEN if this side knows it (sent first on put connections), or null
  */
-record Target(List<Path> adminSockets, List<URI> adminUrls, Path spoolFile, Path putSocket, InetSocketAddress putTcp,
+record AgentLocation(List<Path> adminSockets, List<URI> adminUrls, Path spoolFile, Path putSocket, InetSocketAddress putTcp,
               String token) {
-    Target {
+    AgentLocation {
         adminSockets = List.copyOf(adminSockets);
         adminUrls = List.copyOf(adminUrls);
     }
 
     @Override
     public String toString() {
-        return "Target[admin=" + adminSockets + " " + adminUrls + ", spool=" + spoolFile + ", put=" + putSocket + " "
+        return "AgentLocation[admin=" + adminSockets + " " + adminUrls + ", spool=" + spoolFile + ", put=" + putSocket + " "
                 + putTcp + ", token=" + (token == null || token.isEmpty() ? "none" : "***") + "]";
     }
 }

@@ -3,12 +3,12 @@ package org.chspool.spool;
 import java.io.IOException;
 
 /** The spool file cannot be opened or used: unreadable, newer schema, not a spool. Message says what to do. */
-public final class SpoolException extends IOException {
-    public SpoolException(String message) {
+public final class SpoolFileException extends IOException {
+    public SpoolFileException(String message) {
         super(message);
     }
 
-    public SpoolException(String message, Throwable cause) {
+    public SpoolFileException(String message, Throwable cause) {
         super(message, cause);
     }
 }

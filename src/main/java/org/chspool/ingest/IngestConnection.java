@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: everything runs on the connection's {@link IoLoop} thread except {@link Slot#complete},
  * which the spool writer calls; it only publishes the result and signals the loop.
  */
-final class Connection implements IoLoop.Handler {
-    private static final Logger log = LoggerFactory.getLogger(Connection.class);
+final class IngestConnection implements IoLoop.Handler {
+    private static final Logger log = LoggerFactory.getLogger(IngestConnection.class);
     private static final byte[] NO_BYTES = new byte[0];
 
     private final SocketChannel channel;
@@ -64,7 +64,7 @@ final class Connection implements IoLoop.Handler {
      *                          {@code auth} line is answered {@code ok} whatever it holds (older clients
      *                          send one)
      */
-    Connection(SocketChannel channel, IoLoop loop, IngestContext ctx, boolean peerAuthenticated) {
+    IngestConnection(SocketChannel channel, IoLoop loop, IngestContext ctx, boolean peerAuthenticated) {
         this.channel = channel;
         this.loop = loop;
         this.ctx = ctx;
@@ -411,7 +411,7 @@ final class Connection implements IoLoop.Handler {
      * {@link #response}; spool answers are filled in by {@link #complete} on the writer thread.
      */
     private static final class Slot {
-        private final Connection owner;
+        private final IngestConnection owner;
         final byte[] id;
         final long bytes;
         byte[] response;   // loop thread only
@@ -421,7 +421,7 @@ final class Connection implements IoLoop.Handler {
         byte[] ready;
         volatile boolean done;
 
-        Slot(Connection owner, byte[] id, long bytes) {
+        Slot(IngestConnection owner, byte[] id, long bytes) {
             this.owner = owner;
             this.id = id;
             this.bytes = bytes;
