@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.chspool.Version;
 import org.chspool.clickhouse.PooledServer;
-import org.chspool.http.ClickHouseCode;
+import org.chspool.clickhouse.ClickHouseCode;
 import org.chspool.http.HttpCounters;
 import org.chspool.ingest.ErrorCode;
 import org.chspool.ingest.IngestCounters;
@@ -173,7 +173,7 @@ final class Metrics {
                 .sample("chspool_http_rows_accepted_total", c.rowsAccepted());
         w.family("chspool_http_errors_total", "counter", "HTTP endpoint error answers since start, by ClickHouse code.");
         for (Map.Entry<ClickHouseCode, Long> e : c.errors().entrySet()) {
-            w.sample("chspool_http_errors_total", e.getValue(), "code", String.valueOf(e.getKey().code()),
+            w.sample("chspool_http_errors_total", e.getValue(), "code", String.valueOf(e.getKey().number()),
                     "name", e.getKey().name());
         }
     }

@@ -45,7 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClickHouseSink implements SingleServerSink {
     private static final Logger log = LoggerFactory.getLogger(ClickHouseSink.class);
-    private static final int UNKNOWN_SETTING = 115;
 
     private final ClickHouseSinkConfig config;
     private final Client client;
@@ -266,7 +265,7 @@ public final class ClickHouseSink implements SingleServerSink {
             probeNeeded = true;
         } else {
             reachable = true;
-            if (f.code() == UNKNOWN_SETTING) {
+            if (ClickHouseCode.UNKNOWN_SETTING.is(f.code())) {
                 probeNeeded = true;
             }
         }

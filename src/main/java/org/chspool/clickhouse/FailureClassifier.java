@@ -4,22 +4,24 @@ import com.clickhouse.client.api.ServerException;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The one place that decides whether a failed insert is worth retrying. Stateless, thread-safe.
+ * The one place that decides what a failed request to ClickHouse means: whether retrying it can help
+ * ({@link #kindOf}), whether the rows are to blame ({@link #blamesRows}), and what a failed lookup before
+ * an insert makes of it ({@link #heldBack}). The replayer acts on these answers and never looks at codes
+ * itself. Stateless, thread-safe.
  *
  * <p>Rules, in order:
  * <ol>
  *   <li>No HTTP answer at all (refused, reset, cut, timed out, or any other client-side failure):
  *       {@code RETRYABLE}, code -1.
- *   <li>A ClickHouse error code in {@link #PERMANENT_CODES} (the batch's data or target is wrong:
- *       unknown table/database/column, parse errors, type mismatch...): {@code PERMANENT}.
- *   <li>A code in {@link #RETRYABLE_CODES} (overload, limits, replication, network, and also
+ *   <li>A {@link ClickHouseCode} whose fault is the rows or the table (unknown table/database/column, parse
+ *       errors, type mismatch...): {@code PERMANENT}; only the rows' codes blame the rows.
+ *   <li>A code whose fault is the server (overload, limits, replication, network, and also
  *       authentication/authorization: those are not a property of the batch, and retrying keeps
  *       the data spooled until an operator fixes the credentials): {@code RETRYABLE}.
  *   <li>Any other code: by HTTP status, 4xx {@code PERMANENT}, anything else {@code RETRYABLE}
@@ -36,70 +38,6 @@ import java.util.regex.Pattern;
  * exist.}; the class, codes and the client's exception follow ({@link ClickHouseFailure#summary()}).
  */
 public final class FailureClassifier {
-    /** Errors that resending the same batch to the same table cannot fix. */
-    static final Set<Integer> PERMANENT_CODES = Set.of(
-            6,   // CANNOT_PARSE_TEXT
-            7,   // INCORRECT_NUMBER_OF_COLUMNS
-            16,  // NO_SUCH_COLUMN_IN_TABLE
-            19,  // SIZE_OF_FIXED_STRING_DOESNT_MATCH
-            25,  // CANNOT_PARSE_ESCAPE_SEQUENCE
-            26,  // CANNOT_PARSE_QUOTED_STRING
-            27,  // CANNOT_PARSE_INPUT_ASSERTION_FAILED
-            32,  // ATTEMPT_TO_READ_AFTER_EOF
-            33,  // CANNOT_READ_ALL_DATA
-            38,  // CANNOT_PARSE_DATE
-            41,  // CANNOT_PARSE_DATETIME
-            47,  // UNKNOWN_IDENTIFIER
-            53,  // TYPE_MISMATCH
-            60,  // UNKNOWN_TABLE
-            62,  // SYNTAX_ERROR
-            69,  // ARGUMENT_OUT_OF_BOUND
-            70,  // CANNOT_CONVERT_TYPE
-            72,  // CANNOT_PARSE_NUMBER
-            73,  // UNKNOWN_FORMAT
-            81,  // UNKNOWN_DATABASE
-            117, // INCORRECT_DATA
-            130, // CANNOT_READ_ARRAY_FROM_TEXT
-            131, // TOO_LARGE_STRING_SIZE
-            321, // VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
-            349, // CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
-            376, // CANNOT_PARSE_UUID
-            407, // DECIMAL_OVERFLOW
-            441  // CANNOT_PARSE_DOMAIN_VALUE_FROM_STRING
-    );
-
-    /** Errors of the server, its limits or the path to it, which a later attempt may not meet. */
-    static final Set<Integer> RETRYABLE_CODES = Set.of(
-            115, // UNKNOWN_SETTING: capabilities changed under us; the sink re-probes
-            159, // TIMEOUT_EXCEEDED
-            164, // READONLY (user/profile setting)
-            173, // CANNOT_ALLOCATE_MEMORY
-            192, // UNKNOWN_USER
-            193, // WRONG_PASSWORD
-            194, // REQUIRED_PASSWORD
-            195, // IP_ADDRESS_NOT_ALLOWED
-            201, // QUOTA_EXPIRED
-            202, // TOO_MANY_SIMULTANEOUS_QUERIES
-            203, // NO_FREE_CONNECTION
-            209, // SOCKET_TIMEOUT
-            210, // NETWORK_ERROR
-            225, // NO_ZOOKEEPER
-            236, // ABORTED
-            241, // MEMORY_LIMIT_EXCEEDED
-            242, // TABLE_IS_READ_ONLY
-            243, // NOT_ENOUGH_SPACE
-            252, // TOO_MANY_PARTS
-            285, // TOO_FEW_LIVE_REPLICAS
-            286, // UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE
-            291, // DATABASE_ACCESS_DENIED
-            319, // UNKNOWN_STATUS_OF_INSERT
-            394, // QUERY_WAS_CANCELLED
-            425, // SYSTEM_ERROR
-            497, // ACCESS_DENIED
-            516, // AUTHENTICATION_FAILED
-            999  // KEEPER_EXCEPTION
-    );
-
     private static final Pattern CODE = Pattern.compile("Code:\\s*(\\d+)");
     /** A server's error text: {@code Code: 60. DB::Exception: <words> (UNKNOWN_TABLE) (version 24.8.1.1)}. */
     private static final Pattern SERVER_TEXT = Pattern.compile(
@@ -111,13 +49,35 @@ public final class FailureClassifier {
 
     /** The kind for a server answer with this code (-1 if none) and HTTP status. */
     public static ClickHouseFailure.Kind kindOf(int code, int httpStatus) {
-        if (PERMANENT_CODES.contains(code)) {
-            return ClickHouseFailure.Kind.PERMANENT;
+        ClickHouseCode.Fault fault = ClickHouseCode.of(code).map(ClickHouseCode::fault).orElse(ClickHouseCode.Fault.BY_STATUS);
+        return switch (fault) {
+            case ROWS, TABLE -> ClickHouseFailure.Kind.PERMANENT;
+            case SERVER -> ClickHouseFailure.Kind.RETRYABLE;
+            case BY_STATUS -> httpStatus >= 400 && httpStatus < 500 ? ClickHouseFailure.Kind.PERMANENT
+                    : ClickHouseFailure.Kind.RETRYABLE;
+        };
+    }
+
+    /**
+     * Whether the rows of the failed insert are what ClickHouse refused, so that splitting the batch finds
+     * them (and a single one goes to the quarantine). Not so for a retryable failure, nor for a missing table
+     * or database: every row would fail the same, and none is to blame; the batch waits for the table.
+     */
+    public static boolean blamesRows(ClickHouseFailure f) {
+        if (f.isRetryable()) {
+            return false;
         }
-        if (RETRYABLE_CODES.contains(code)) {
-            return ClickHouseFailure.Kind.RETRYABLE;
-        }
-        return httpStatus >= 400 && httpStatus < 500 ? ClickHouseFailure.Kind.PERMANENT : ClickHouseFailure.Kind.RETRYABLE;
+        return ClickHouseCode.of(f.code()).map(c -> c.fault() != ClickHouseCode.Fault.TABLE).orElse(true);
+    }
+
+    /**
+     * A failed lookup made before an insert ({@code what}: the dedupe probe), as the insert's failure: always
+     * {@code RETRYABLE}, with the lookup's code and words. A query that could not run says nothing about the
+     * rows, so they are held back, never split or quarantined for it.
+     */
+    public static ClickHouseFailure heldBack(String what, ClickHouseFailure lookup) {
+        return new ClickHouseFailure(ClickHouseFailure.Kind.RETRYABLE, lookup.code(), lookup.httpStatus(),
+                what + " failed, batch held back: " + lookup.description(), lookup.getMessage(), null);
     }
 
     /** The first {@code Code: N} in a ClickHouse error text, or -1. */

@@ -1,5 +1,6 @@
 package org.chspool.http;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import com.sun.net.httpserver.HttpExchange;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

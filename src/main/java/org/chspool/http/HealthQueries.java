@@ -1,5 +1,6 @@
 package org.chspool.http;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -1,5 +1,6 @@
 package org.chspool.http;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -59,10 +60,15 @@ public final class HttpCounters {
         return errors.get(code).sum();
     }
 
-    /** Error responses by code, a snapshot. */
+    /** Error responses by code, a snapshot: every code the endpoint answers with (zeros too), and any other sent. */
     public Map<ClickHouseCode, Long> errors() {
         EnumMap<ClickHouseCode, Long> out = new EnumMap<>(ClickHouseCode.class);
-        errors.forEach((k, v) -> out.put(k, v.sum()));
+        errors.forEach((k, v) -> {
+            long n = v.sum();
+            if (n > 0 || AnswerCodes.all().contains(k)) {
+                out.put(k, n);
+            }
+        });
         return out;
     }
 }

@@ -1,5 +1,6 @@
 package org.chspool.http;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import java.nio.charset.StandardCharsets;
 import org.chspool.Version;
 
@@ -34,7 +35,7 @@ class HttpError extends Exception {
     /** The response body, one line. */
     byte[] body() {
         String msg = getMessage().replace('\n', ' ');
-        return ("Code: " + code.code() + ". DB::Exception: " + msg + (msg.endsWith(".") ? "" : ".") + " ("
+        return ("Code: " + code.number() + ". DB::Exception: " + msg + (msg.endsWith(".") ? "" : ".") + " ("
                 + code.name() + ") (version chspool " + Version.get() + ")\n").getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,6 @@
 package org.chspool.http;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonEOFException;

@@ -1,5 +1,6 @@
 package org.chspool.http;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -199,7 +200,7 @@ final class RequestHandler implements HttpHandler {
     private static void sendError(HttpExchange ex, Map<String, String> params, HttpError e) {
         try {
             Headers h = ex.getResponseHeaders();
-            h.set("X-ClickHouse-Exception-Code", String.valueOf(e.code().code()));
+            h.set("X-ClickHouse-Exception-Code", String.valueOf(e.code().number()));
             if (e.code() == ClickHouseCode.AUTHENTICATION_FAILED) {
                 h.set("WWW-Authenticate", "Basic realm=\"chspool\", charset=\"UTF-8\"");
             }
@@ -209,7 +210,7 @@ final class RequestHandler implements HttpHandler {
             byte[] body = e.body();
             h.set("Content-Type", "text/plain; charset=UTF-8");
             h.set("X-ClickHouse-Query-Id", params.getOrDefault("query_id", UUID.randomUUID().toString()));
-            ex.sendResponseHeaders(e.code().httpStatus(), body.length);
+            ex.sendResponseHeaders(AnswerCodes.httpStatus(e.code()), body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
             }

@@ -1,5 +1,7 @@
 package org.chspool.http;
 
+import org.chspool.clickhouse.ClickHouseCode;
+
 /**
  * A minimal tokenizer for the statement prefix of a request: words, quoted identifiers
  * ({@code `x`} and {@code "x"}), string literals and single punctuation characters, skipping whitespace

@@ -1,5 +1,6 @@
 package org.chspool.http;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

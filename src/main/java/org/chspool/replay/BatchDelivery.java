@@ -23,6 +23,7 @@ import org.chspool.clickhouse.TableGuaranteeProbe;
 import org.chspool.clickhouse.DedupeProbe;
 import org.chspool.clickhouse.DedupeProbe.KeyValue;
 import org.chspool.clickhouse.ClickHouseFailure;
+import org.chspool.clickhouse.FailureClassifier;
 import org.chspool.clickhouse.PooledSink;
 import org.chspool.spool.FrozenBatch;
 import org.chspool.spool.QuarantineOutcome;
@@ -251,8 +252,7 @@ final class BatchDelivery implements AutoCloseable {
             try {
                 rest = dropDelivered(st, batch, keyColumns);
             } catch (ClickHouseFailure f) {
-                return failed(st, batch, new ClickHouseFailure(ClickHouseFailure.Kind.RETRYABLE, f.code(), f.httpStatus(),
-                        "dedupe probe failed, batch held back: " + f.description(), f.getMessage(), null));
+                return failed(st, batch, FailureClassifier.heldBack("dedupe probe", f));
             }
             if (rest.isEmpty()) {
                 return DONE;
@@ -368,7 +368,7 @@ final class BatchDelivery implements AutoCloseable {
             counters.permanentFailures.increment();
         }
         String notQuarantined = null;
-        if (FailurePolicy.actionFor(f) == FailurePolicy.Action.BISECT) {
+        if (FailureClassifier.blamesRows(f)) {
             if (batch.size() > 1) {
                 return new Step.Split(await(spool.split(batch, batch.size() / 2)));
             }

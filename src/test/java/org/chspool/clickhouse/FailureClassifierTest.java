@@ -55,6 +55,44 @@ class FailureClassifierTest {
     }
 
     @Test
+    void onlyTheRowsCodesBlameTheRowsAMissingTableOrARetryableFailureDoesNot() {
+        assertTrue(FailureClassifier.blamesRows(answer(ClickHouseCode.TYPE_MISMATCH, 400)));
+        assertTrue(FailureClassifier.blamesRows(answer(ClickHouseCode.CANNOT_PARSE_INPUT_ASSERTION_FAILED, 400)));
+        assertTrue(FailureClassifier.blamesRows(new ClickHouseFailure(Kind.PERMANENT, 9999, 400, "unknown 4xx", null)));
+        assertFalse(FailureClassifier.blamesRows(answer(ClickHouseCode.UNKNOWN_TABLE, 404)));
+        assertFalse(FailureClassifier.blamesRows(answer(ClickHouseCode.UNKNOWN_DATABASE, 404)));
+        assertFalse(FailureClassifier.blamesRows(answer(ClickHouseCode.TOO_MANY_PARTS, 500)));
+        assertFalse(FailureClassifier.blamesRows(new ClickHouseFailure(Kind.RETRYABLE, -1, -1, "refused", null)));
+    }
+
+    @Test
+    void aFailedLookupBeforeAnInsertHoldsTheBatchBackWhateverItsCode() {
+        ClickHouseFailure probe = answer(ClickHouseCode.SYNTAX_ERROR, 400);
+        ClickHouseFailure held = FailureClassifier.heldBack("dedupe probe", probe);
+        assertTrue(held.isRetryable());
+        assertFalse(FailureClassifier.blamesRows(held));
+        assertEquals(62, held.code());
+        assertEquals(400, held.httpStatus());
+        assertEquals("dedupe probe failed, batch held back: " + probe.description(), held.description());
+    }
+
+    @Test
+    void everyKnownCodeHasItsOwnNumberAndIsFoundByIt() {
+        java.util.Set<Integer> numbers = new java.util.HashSet<>();
+        for (ClickHouseCode c : ClickHouseCode.values()) {
+            assertTrue(numbers.add(c.number()), c + " repeats " + c.number());
+            assertEquals(c, ClickHouseCode.of(c.number()).orElseThrow());
+        }
+        assertEquals(60, ClickHouseCode.UNKNOWN_TABLE.number());
+        assertEquals(516, ClickHouseCode.AUTHENTICATION_FAILED.number());
+        assertTrue(ClickHouseCode.of(9999).isEmpty());
+    }
+
+    private static ClickHouseFailure answer(ClickHouseCode code, int status) {
+        return FailureClassifier.classify(new ServerException(code.number(), "Code: " + code.number() + ". DB::Exception: x", status, "q"), "");
+    }
+
+    @Test
     void unknownCodesFollowTheHttpStatus() {
         assertEquals(Kind.PERMANENT, FailureClassifier.kindOf(9999, 400));
         assertEquals(Kind.RETRYABLE, FailureClassifier.kindOf(9999, 500));

@@ -1,5 +1,6 @@
 package org.chspool.http.formats;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -11,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import org.chspool.http.ClickHouseCode;
 
 /**
  * Reads a JSONCompactEachRow body: JSON arrays separated by whitespace, one per row. Each row is

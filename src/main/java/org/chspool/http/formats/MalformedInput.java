@@ -1,6 +1,6 @@
 package org.chspool.http.formats;
 
-import org.chspool.http.ClickHouseCode;
+import org.chspool.clickhouse.ClickHouseCode;
 
 /**
  * A request body that is not valid input of its format, found before anything was spooled: answered with

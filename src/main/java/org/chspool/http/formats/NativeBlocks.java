@@ -1,11 +1,11 @@
 package org.chspool.http.formats;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.chspool.http.ClickHouseCode;
 
 /**
  * Reads a Native body (what clickhouse-connect and clickhouse-go insert by default): a sequence of

@@ -1,12 +1,12 @@
 package org.chspool.http.formats;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.chspool.http.ClickHouseCode;
 
 /**
  * Reads the RowBinary formats. RowBinaryWithNamesAndTypes names its columns and their types, so every row's

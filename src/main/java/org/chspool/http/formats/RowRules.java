@@ -1,9 +1,9 @@
 package org.chspool.http.formats;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
-import org.chspool.http.ClickHouseCode;
 
 /**
  * The checks every text reader applies, in one place: the header rows of a *WithNames format (names,

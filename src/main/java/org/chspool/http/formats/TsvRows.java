@@ -1,10 +1,10 @@
 package org.chspool.http.formats;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import org.chspool.http.ClickHouseCode;
 
 /**
  * Splits a TabSeparated body into rows as ClickHouse reads it: a row ends at a line feed that is not

@@ -1,8 +1,8 @@
 package org.chspool.http.formats;
 
+import org.chspool.clickhouse.ClickHouseCode;
 import java.io.IOException;
 import java.io.InputStream;
-import org.chspool.http.ClickHouseCode;
 
 /**
  * Splits a Values body ({@code (1, 'a'), (2, 'b')}, also what follows {@code INSERT … VALUES}) into its
