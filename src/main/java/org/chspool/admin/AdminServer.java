@@ -11,11 +11,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.chspool.config.Endpoint;
+import org.chspool.util.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,8 +74,8 @@ public final class AdminServer implements AutoCloseable {
     private static AdminServer start(StatusSource src, HealthPolicy policy, Endpoint listen, Path socket,
                                      AdminAuthorization authorization) throws IOException {
         ExecutorService workers = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(64),
-                named("admin-http"));
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, named("admin-timer"));
+                Threads.numbered("admin-http"));
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, Threads.named("admin-timer"));
         timer.setRemoveOnCancelPolicy(true);
         StatusCollector collector = new StatusCollector(src, policy, new DeliveryRates(), Clock.systemUTC(),
                 System::nanoTime);
@@ -162,13 +161,4 @@ public final class AdminServer implements AutoCloseable {
         workers.shutdownNow();
     }
 
-    private static ThreadFactory named(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            t.setUncaughtExceptionHandler((th, e) -> log.error("thread {} died", th.getName(), e));
-            return t;
-        };
-    }
 }

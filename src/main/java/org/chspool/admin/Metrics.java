@@ -5,6 +5,7 @@ import java.util.Map;
 import org.chspool.Version;
 import org.chspool.clickhouse.PooledServer;
 import org.chspool.clickhouse.ClickHouseCode;
+import org.chspool.util.Threads;
 import org.chspool.http.HttpCounters;
 import org.chspool.ingest.ErrorCode;
 import org.chspool.ingest.IngestCounters;
@@ -33,6 +34,9 @@ final class Metrics {
         for (Verdict v : Verdict.values()) {
             w.sample("chspool_health_verdict", v == report.verdict() ? 1 : 0, "verdict", v.name());
         }
+        w.family("chspool_thread_deaths_total", "counter",
+                "Agent threads ended by an unexpected exception since start, by thread (logged at ERROR with its stack).");
+        Threads.deaths().forEach((thread, n) -> w.sample("chspool_thread_deaths_total", n, "thread", thread));
         spool(w, src.spool().counters(), report.totals());
         tables(w, report);
         replay(w, src.replayer().counters(), src.replayer().tableStatus());

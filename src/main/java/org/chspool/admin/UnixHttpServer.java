@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.chspool.util.Threads;
 
 /**
  * The admin routes over a Unix socket, HTTP/1.0 style: one request per connection (request line and
@@ -60,8 +61,7 @@ final class UnixHttpServer implements AutoCloseable {
             server.close();
             throw e;
         }
-        acceptor = new Thread(this::acceptLoop, "admin-uds");
-        acceptor.setDaemon(true);
+        acceptor = Threads.daemon("admin-uds", this::acceptLoop);
         acceptor.start();
     }
 

@@ -30,6 +30,7 @@ import org.chspool.ingest.SocketServer;
 import org.chspool.replay.Replayer;
 import org.chspool.spool.Spool;
 import org.chspool.spool.SpoolMaintenance;
+import org.chspool.util.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -69,7 +70,7 @@ public final class SpoolAgent implements AutoCloseable {
         this.spool = Spool.open(config);
         try {
             this.maintenance = new SpoolMaintenance(spool, Clock.systemUTC());
-            this.maintenanceTimer = Executors.newSingleThreadScheduledExecutor(AgentThreads.named("spool-maintenance"));
+            this.maintenanceTimer = Executors.newSingleThreadScheduledExecutor(Threads.named("spool-maintenance"));
             long every = config.maintenanceInterval().toMillis();
             maintenanceTimer.scheduleWithFixedDelay(this::maintainSafely, every, every, TimeUnit.MILLISECONDS);
             ClickHouseSinkConfig sinkConfig = sinkConfig(config);
@@ -335,7 +336,7 @@ public final class SpoolAgent implements AutoCloseable {
         // shutdown: it waits for the start to finish, then closes what was started.
         AtomicReference<SpoolAgent> started = new AtomicReference<>();
         CountDownLatch startFinished = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Runtime.getRuntime().addShutdownHook(Threads.daemon("shutdown", () -> {
             try {
                 startFinished.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -345,7 +346,7 @@ public final class SpoolAgent implements AutoCloseable {
             if (a != null) {
                 a.close();
             }
-        }, "shutdown"));
+        }));
         SpoolAgent agent;
         try {
             agent = start(config);

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.chspool.util.Threads;
 
 /**
  * Talks to an agent's admin endpoint: over its Unix socket (HTTP/1.0, one request per connection) when
@@ -29,11 +30,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class AdminClient {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "spoolctl-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(
+            Threads.named("spoolctl-watchdog"));
 
     /** An HTTP answer: status code and body text. */
     record Response(int status, String body) {

@@ -5,6 +5,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.chspool.util.Threads;
 
 /**
  * Probes servers that failed and that no insert would choose now — a standby under {@code in_order}
@@ -30,9 +31,7 @@ public final class ServerProber implements AutoCloseable {
         this.pool = pool;
         this.sink = sink;
         this.every = every;
-        this.thread = new Thread(this::run, "clickhouse-prober");
-        thread.setDaemon(true);
-        thread.setUncaughtExceptionHandler((t, e) -> log.error("thread {} died", t.getName(), e));
+        this.thread = Threads.daemon("clickhouse-prober", this::run);
     }
 
     public void start() {

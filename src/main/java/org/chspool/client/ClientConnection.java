@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
+import org.chspool.util.Threads;
 
 /**
  * One pipelined connection to the agent. Requests are written in the order callers get the write lock,
@@ -30,8 +31,7 @@ final class ClientConnection {
 
     private ClientConnection(SocketChannel channel, String name) {
         this.channel = channel;
-        this.reader = new Thread(this::readLoop, "spool-client-reader " + name);
-        reader.setDaemon(true);
+        this.reader = Threads.daemon("spool-client-reader " + name, this::readLoop);
     }
 
     static ClientConnection open(AgentAddress target, int connectTimeoutMs) throws IOException {

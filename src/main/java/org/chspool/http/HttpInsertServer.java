@@ -8,13 +8,12 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.chspool.config.AgentConfig;
 import org.chspool.config.Endpoint;
 import org.chspool.spool.Spool;
+import org.chspool.util.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +82,7 @@ public final class HttpInsertServer implements AutoCloseable {
             throw new IOException("cannot listen on " + ep + " (CH_HTTP_LISTEN): " + e.getMessage(), e);
         }
         executor = new ThreadPoolExecutor(limits.threads(), limits.threads(), 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(QUEUED_REQUESTS), threads("http-insert"));
+                new ArrayBlockingQueue<>(QUEUED_REQUESTS), Threads.numbered("http-insert"));
         server.setExecutor(executor);
         server.createContext("/", ex -> {
             enter();
@@ -170,13 +169,4 @@ public final class HttpInsertServer implements AutoCloseable {
         }
     }
 
-    private static ThreadFactory threads(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.getAndIncrement());
-            t.setDaemon(true);
-            t.setUncaughtExceptionHandler((th, e) -> log.error("thread {} died", th.getName(), e));
-            return t;
-        };
-    }
 }

@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.chspool.util.Threads;
 
 /**
  * One I/O thread ({@code ingest-io-N}) and its selector. It runs the handlers of the channels registered
@@ -36,9 +37,7 @@ final class IoLoop implements Runnable {
 
     IoLoop(String name) throws IOException {
         this.selector = Selector.open();
-        this.thread = new Thread(this, name);
-        thread.setDaemon(true);
-        thread.setUncaughtExceptionHandler((t, e) -> log.error("thread {} died", t.getName(), e));
+        this.thread = Threads.daemon(name, this);
     }
 
     void start() {

@@ -31,6 +31,7 @@ import org.chspool.spool.Spool;
 import org.chspool.spool.SpoolBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.chspool.util.Threads;
 
 /**
  * Delivers one table's oldest rows as frozen batches and applies each outcome to the spool.
@@ -82,11 +83,7 @@ final class BatchDelivery implements AutoCloseable {
         this.probe = new DedupeProbe(sink);
         this.guarantees = new TableGuaranteeProbe(sink);
         int n = PREFETCHERS.incrementAndGet();
-        this.prefetcher = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "replay-prefetch-" + n);
-            t.setDaemon(true);
-            return t;
-        });
+        this.prefetcher = Executors.newSingleThreadExecutor(Threads.named("replay-prefetch-" + n));
     }
 
     private static final AtomicInteger PREFETCHERS = new AtomicInteger();

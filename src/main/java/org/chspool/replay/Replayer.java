@@ -18,6 +18,7 @@ import org.chspool.spool.TableBacklog;
 import org.chspool.spool.TableName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.chspool.util.Threads;
 
 /**
  * Ships the spool to ClickHouse. A scheduler thread ({@code replayer}) decides which tables are due —
@@ -83,15 +84,12 @@ public final class Replayer implements AutoCloseable {
     public void start() {
         running = true;
         started = true;
-        Thread scheduler = new Thread(this::runScheduler, "replayer");
-        threads.add(scheduler);
+        threads.add(Threads.daemon("replayer", this::runScheduler));
         for (int i = 0; i < deliveries.size(); i++) {
             BatchDelivery d = deliveries.get(i);
-            threads.add(new Thread(() -> runSender(d), "replay-sender-" + i));
+            threads.add(Threads.daemon("replay-sender-" + i, () -> runSender(d)));
         }
         for (Thread t : threads) {
-            t.setDaemon(true);
-            t.setUncaughtExceptionHandler((th, e) -> log.error("thread {} died", th.getName(), e));
             t.start();
         }
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.chspool.util.Threads;
 
 /**
  * The one thread that writes the spool file. It drains the admission queue and the op queue, writes
@@ -97,12 +98,8 @@ final class GroupCommitWriter {
         this.putTimeoutNanos = putTimeoutNanos;
         this.diskFull = diskFull;
         this.listener = listener;
-        this.writer = new Thread(this::runWriter, "spool-writer");
-        this.sweeper = new Thread(this::runSweeper, "spool-timeout-sweeper");
-        for (Thread t : new Thread[] {writer, sweeper}) {
-            t.setDaemon(true);
-            t.setUncaughtExceptionHandler((th, e) -> log.error("thread {} died", th.getName(), e));
-        }
+        this.writer = Threads.daemon("spool-writer", this::runWriter);
+        this.sweeper = Threads.daemon("spool-timeout-sweeper", this::runSweeper);
     }
 
     void start() throws SQLException {

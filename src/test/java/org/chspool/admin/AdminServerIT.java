@@ -132,6 +132,19 @@ class AdminServerIT {
     }
 
     @Test
+    void aThreadThatDiedUnexpectedlyIsCountedInMetricsByItsName() throws Exception {
+        Thread dying = org.chspool.util.Threads.daemon("admin-it-dying-1", () -> {
+            throw new IllegalStateException("a bug in a background thread");
+        });
+        dying.start();
+        dying.join(10_000);
+
+        Map<String, PrometheusExposition.Family> m = PrometheusExposition.parse(a.http("GET", "/metrics").body());
+        assertEquals("counter", m.get("chspool_thread_deaths_total").type());
+        assertTrue(value(m, "chspool_thread_deaths_total", Map.of("thread", "admin-it-dying")) >= 1);
+    }
+
+    @Test
     void flushAndMaintainAnswerOverTheUnixSocketAndPostIsRequired() throws Exception {
         assertTrue(unixRequest("POST", "/flush").startsWith("HTTP/1.0 202"));
         String maintain = unixRequest("POST", "/maintain");
