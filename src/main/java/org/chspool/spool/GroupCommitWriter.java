@@ -87,15 +87,14 @@ final class GroupCommitWriter {
         String describe();
     }
 
-    GroupCommitWriter(Connection conn, SpoolCounters counters, int maxRowsPerCommit, long maxBytesPerCommit,
-                      int admissionRows, long admissionBytes, long putTimeoutNanos, DiskFullDescriber diskFull, Listener listener) {
+    GroupCommitWriter(Connection conn, SpoolCounters counters, WriterLimits limits, DiskFullDescriber diskFull, Listener listener) {
         this.conn = conn;
         this.counters = counters;
-        this.maxRowsPerCommit = maxRowsPerCommit;
-        this.maxBytesPerCommit = maxBytesPerCommit;
-        this.budget = new AdmissionBudget(admissionRows, ADMISSION_FLOOR_ROWS, putTimeoutNanos);
-        this.admissionBytes = admissionBytes;
-        this.putTimeoutNanos = putTimeoutNanos;
+        this.maxRowsPerCommit = limits.commitRows();
+        this.maxBytesPerCommit = limits.commitBytes();
+        this.budget = new AdmissionBudget(limits.admissionRows(), ADMISSION_FLOOR_ROWS, limits.putTimeoutNanos());
+        this.admissionBytes = limits.admissionBytes();
+        this.putTimeoutNanos = limits.putTimeoutNanos();
         this.diskFull = diskFull;
         this.listener = listener;
         this.writer = Threads.daemon("spool-writer", this::runWriter);

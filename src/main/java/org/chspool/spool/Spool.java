@@ -89,9 +89,7 @@ public final class Spool implements AutoCloseable {
             r = new SpoolReader(SqliteConnections.reader(file, config.sync()), instanceId);
             writerConn = w;
             reader = r;
-            writer = new GroupCommitWriter(writerConn, counters, config.commitMaxRows(), config.commitMaxBytes(),
-                    config.admissionQueueRows(), config.admissionQueueBytes(), config.putTimeout().toNanos(),
-                    this::describeDisk, new GroupCommitWriter.Listener() {
+            writer = new GroupCommitWriter(writerConn, counters, WriterLimits.from(config), this::describeDisk, new GroupCommitWriter.Listener() {
                         @Override
                         public void committed(Map<String, long[]> tableDeltas, Map<String, long[]> quarantineDeltas,
                                               boolean appended) {
