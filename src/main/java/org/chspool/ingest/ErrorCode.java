@@ -1,5 +1,7 @@
 package org.chspool.ingest;
 
+import java.util.EnumMap;
+import java.util.Map;
 import org.chspool.spool.RejectReason;
 
 /**
@@ -9,19 +11,37 @@ import org.chspool.spool.RejectReason;
  */
 public enum ErrorCode {
     BAD_JSON("bad_json"),
-    BAD_REQUEST("bad_request"),
-    BAD_TABLE("bad_table"),
-    TOO_LARGE("too_large"),
-    BUSY("busy"),
-    SPOOL_FULL("spool_full"),
-    IO_ERROR("io_error"),
+    BAD_REQUEST(RejectReason.BAD_REQUEST),
+    BAD_TABLE(RejectReason.BAD_TABLE),
+    TOO_LARGE(RejectReason.TOO_LARGE),
+    BUSY(RejectReason.BUSY),
+    SPOOL_FULL(RejectReason.SPOOL_FULL),
+    IO_ERROR(RejectReason.IO_ERROR),
     UNAUTHORIZED("unauthorized"),
-    SHUTTING_DOWN("shutting_down");
+    SHUTTING_DOWN(RejectReason.SHUTTING_DOWN);
+
+    private static final Map<RejectReason, ErrorCode> BY_REASON = new EnumMap<>(RejectReason.class);
+
+    static {
+        for (ErrorCode c : values()) {
+            if (c.reason != null) {
+                BY_REASON.put(c.reason, c);
+            }
+        }
+    }
 
     private final String code;
+    /** The spool's reason this code reports, whose spelling it takes; null for the protocol's own codes. */
+    private final RejectReason reason;
 
     ErrorCode(String code) {
         this.code = code;
+        this.reason = null;
+    }
+
+    ErrorCode(RejectReason reason) {
+        this.code = reason.code();
+        this.reason = reason;
     }
 
     /** The code as it appears on the wire and as a metric label. */
@@ -30,14 +50,6 @@ public enum ErrorCode {
     }
 
     static ErrorCode of(RejectReason reason) {
-        return switch (reason) {
-            case BAD_REQUEST -> BAD_REQUEST;
-            case BAD_TABLE -> BAD_TABLE;
-            case TOO_LARGE -> TOO_LARGE;
-            case BUSY -> BUSY;
-            case SPOOL_FULL -> SPOOL_FULL;
-            case IO_ERROR -> IO_ERROR;
-            case SHUTTING_DOWN -> SHUTTING_DOWN;
-        };
+        return BY_REASON.get(reason);
     }
 }

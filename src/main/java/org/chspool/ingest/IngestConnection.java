@@ -81,17 +81,12 @@ final class IngestConnection implements IoLoop.Handler {
 
     @Override
     public void onSelected(SelectionKey k) {
-        try {
+        step(() -> {
             if (k.isReadable()) {
                 read();
             }
             pump();
-        } catch (IOException e) {
-            close();
-        } catch (RuntimeException e) {
-            log.error("ingest connection failed; closing it", e);
-            close();
-        }
+        });
     }
 
     /** A response completed on the spool writer; loop thread. */
@@ -100,8 +95,17 @@ final class IngestConnection implements IoLoop.Handler {
         if (closed) {
             return;
         }
+        step(this::pump);
+    }
+
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    /** Runs one step of the connection; a failed one closes it (the peer went away, or a bug, logged). */
+    private void step(Step s) {
         try {
-            pump();
+            s.run();
         } catch (IOException e) {
             close();
         } catch (RuntimeException e) {

@@ -54,8 +54,8 @@ public final class CsvRows {
                             state = QUOTE_IN_QUOTED;
                         }
                     }
-                    case QUOTE_IN_QUOTED -> {
-                        if (b == quote) {
+                    default -> { // FIELD_START, UNQUOTED, and QUOTE_IN_QUOTED (after a closing quote)
+                        if (state == QUOTE_IN_QUOTED && b == quote) {
                             state = QUOTED; // a doubled quote: data
                         } else if (b == delimiter) {
                             fields++;
@@ -68,22 +68,8 @@ public final class CsvRows {
                             rowLine = line;
                             state = FIELD_START;
                             any = false;
-                        } else {
+                        } else if (state == QUOTE_IN_QUOTED) {
                             state = UNQUOTED; // text after the closing quote: ClickHouse judges it
-                        }
-                    }
-                    default -> {
-                        if (b == delimiter) {
-                            fields++;
-                            state = FIELD_START;
-                        } else if (b == '\n') {
-                            row.append(buf, start, i - start);
-                            start = i + 1;
-                            end(rules, row, fields, rowLine, delimiter, sink);
-                            fields = 1;
-                            rowLine = line;
-                            state = FIELD_START;
-                            any = false;
                         } else if (state == FIELD_START && (b == '"' || (singleQuotes && b == '\''))) {
                             quote = b;
                             state = QUOTED;
