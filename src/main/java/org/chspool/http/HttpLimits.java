@@ -31,4 +31,19 @@ record HttpLimits(long maxBodyBytes, int atomicRows, long atomicBytes, int chunk
                 Math.max(1024, Math.min(c.commitMaxBytes(), c.admissionQueueBytes() / 4)),
                 BUSY_WAIT_MS, c.spoolDir().resolve("http-spill"), THREADS);
     }
+
+    /** These limits with requests of more than {@code rows} rows spilled and staged (tests reach that path with small bodies). */
+    HttpLimits withAtomicRows(int rows) {
+        return new HttpLimits(maxBodyBytes, rows, atomicBytes, chunkRows, chunkBytes, busyWaitMillis, spillDir, threads);
+    }
+
+    /** These limits with a spilled request staged {@code rows} rows per transaction. */
+    HttpLimits withChunkRows(int rows) {
+        return new HttpLimits(maxBodyBytes, atomicRows, atomicBytes, rows, chunkBytes, busyWaitMillis, spillDir, threads);
+    }
+
+    /** These limits with spilled requests staged in {@code dir}. */
+    HttpLimits withSpillDir(Path dir) {
+        return new HttpLimits(maxBodyBytes, atomicRows, atomicBytes, chunkRows, chunkBytes, busyWaitMillis, dir, threads);
+    }
 }

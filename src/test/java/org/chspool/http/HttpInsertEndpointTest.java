@@ -194,7 +194,7 @@ class HttpInsertEndpointTest {
 
     @Test
     void bodyBeyondTheAtomicLimitIsSpilledThenAppendedInOrderAndTheFileRemoved() throws Exception {
-        HttpLimits small = new HttpLimits(1 << 30, 10, 1 << 20, 7, 1 << 20, 1000, dir.resolve("spill"), 2);
+        HttpLimits small = HttpLimits.from(HttpFixture.config(dir)).withAtomicRows(10).withChunkRows(7).withSpillDir(dir.resolve("spill"));
         try (HttpFixture f = HttpFixture.start(dir, small)) {
             StringBuilder body = new StringBuilder();
             for (int i = 0; i < 100; i++) {
@@ -214,7 +214,7 @@ class HttpInsertEndpointTest {
 
     @Test
     void aLargeInsertThatCannotBeStagedOnDiskIsAnsweredWithNothingSpooled() throws Exception {
-        HttpLimits small = new HttpLimits(1 << 30, 10, 1 << 20, 7, 1 << 20, 1000, dir.resolve("spill"), 2);
+        HttpLimits small = HttpLimits.from(HttpFixture.config(dir)).withAtomicRows(10).withChunkRows(7).withSpillDir(dir.resolve("spill"));
         Files.writeString(dir.resolve("spill"), "a file where the spill directory should be");
         try (HttpFixture f = HttpFixture.start(dir, small)) {
             StringBuilder body = new StringBuilder();
