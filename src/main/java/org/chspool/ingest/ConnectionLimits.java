@@ -16,4 +16,24 @@ package org.chspool.ingest;
 record ConnectionLimits(int readBufferBytes, int outputBufferBytes, int maxInFlightRequests,
                         long maxInFlightBytes, int maxConnections) {
     static final ConnectionLimits DEFAULT = new ConnectionLimits(64 << 10, 16 << 10, 1024, 4L << 20, 4096);
+
+    /** These limits with a read buffer of {@code bytes} (tests fill a connection's buffers quickly). */
+    ConnectionLimits withReadBuffer(int bytes) {
+        return new ConnectionLimits(bytes, outputBufferBytes, maxInFlightRequests, maxInFlightBytes, maxConnections);
+    }
+
+    /** These limits with a response buffer of {@code bytes}. */
+    ConnectionLimits withOutputBuffer(int bytes) {
+        return new ConnectionLimits(readBufferBytes, bytes, maxInFlightRequests, maxInFlightBytes, maxConnections);
+    }
+
+    /** These limits with at most {@code requests} unanswered requests per connection. */
+    ConnectionLimits withMaxInFlightRequests(int requests) {
+        return new ConnectionLimits(readBufferBytes, outputBufferBytes, requests, maxInFlightBytes, maxConnections);
+    }
+
+    /** These limits with at most {@code bytes} of uncommitted rows per connection. */
+    ConnectionLimits withMaxInFlightBytes(long bytes) {
+        return new ConnectionLimits(readBufferBytes, outputBufferBytes, maxInFlightRequests, bytes, maxConnections);
+    }
 }

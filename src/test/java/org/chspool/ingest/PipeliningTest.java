@@ -106,7 +106,8 @@ class PipeliningTest {
 
     @Test
     void aClientThatDoesNotReadIsPushedBackAndLosesNothing() throws Exception {
-        ConnectionLimits small = new ConnectionLimits(4096, 1024, 8, 1 << 20, 100);
+        ConnectionLimits small = ConnectionLimits.DEFAULT.withReadBuffer(4096).withOutputBuffer(1024)
+                .withMaxInFlightRequests(8).withMaxInFlightBytes(1 << 20);
         try (IngestFixture f = IngestFixture.start(dir, small); LineClient c = f.unixClient()) {
             SocketChannel ch = c.channel;
             ch.configureBlocking(false);
