@@ -8,8 +8,15 @@ package org.chspool.clickhouse;
 final class Sql {
     private Sql() {}
 
-    /** A back-quoted identifier; backslashes and back quotes inside are escaped, as ClickHouse reads them. */
+    /**
+     * A back-quoted identifier; backslashes and back quotes inside are escaped, as ClickHouse reads them.
+     *
+     * @throws IllegalArgumentException for an empty name, which ClickHouse cannot have
+     */
     static String identifier(String name) {
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("an empty name cannot be a ClickHouse identifier");
+        }
         return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`";
     }
 
