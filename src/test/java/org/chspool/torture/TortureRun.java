@@ -185,7 +185,7 @@ public final class TortureRun {
             switches++;
             Thread.sleep(opt.faultSlice().toMillis()); // the fault lasts this long
             proxy.pass();
-            Thread.sleep(opt.faultSlice().toMillis() / 2);
+            Thread.sleep(opt.faultSlice().toMillis() / 2); // and the pass between faults this long
         }
         summary.put("fault switches (refuse/delay/cut-mid/503/cut-after)", switches);
         summary.require(agent.isAlive(), "agent died during fault cycling");
@@ -194,7 +194,7 @@ public final class TortureRun {
         Thread.sleep(1000); // let batches in flight finish before measuring
         Duration cpu0 = agent.cpuTime();
         long t0 = System.nanoTime();
-        Thread.sleep(opt.cpuWindow().toMillis());
+        Thread.sleep(opt.cpuWindow().toMillis()); // the window the CPU use is measured over
         double ratio = (agent.cpuTime().minus(cpu0).toNanos()) / (double) (System.nanoTime() - t0);
         summary.put("agent CPU while ClickHouse down, idle intake (cpu/wall)", String.format("%.3f", ratio));
         summary.require(ratio < 0.10, "agent uses " + ratio + " of a core while ClickHouse is down: spinning");
