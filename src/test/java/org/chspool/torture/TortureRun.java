@@ -208,7 +208,7 @@ public final class TortureRun {
             while (!Thread.currentThread().isInterrupted()) {
                 maxRss.accumulateAndGet(agent.rssKb(), Math::max);
                 try {
-                    Thread.sleep(100);
+                    Thread.sleep(100); // the sampling interval of the child's RSS
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -259,7 +259,7 @@ public final class TortureRun {
             proxy.pass();
             deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < deadline && ledger.ackedCount() - ackedAtRecovery < 2000) {
-                Thread.sleep(200);
+                Thread.sleep(200); // polling the ledger the load clients fill, with a deadline
             }
             long after = ledger.ackedCount() - ackedAtRecovery;
             summary.put("rows acked after space came back (no restart)", after);
