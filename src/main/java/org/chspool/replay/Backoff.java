@@ -19,6 +19,11 @@ final class Backoff {
         this.random = random;
     }
 
+    /** The backoff {@code settings} configure ({@code CH_BACKOFF_INITIAL_MS} doubling up to {@code CH_BACKOFF_MAX_MS}). */
+    static Backoff of(ReplaySettings settings, DoubleSupplier random) {
+        return new Backoff(settings.backoffInitial(), settings.backoffMax(), random);
+    }
+
     /** Delay before the next attempt after {@code failures} (>= 1) consecutive failures. */
     long delayNanos(int failures) {
         int shift = Math.min(Math.max(failures - 1, 0), 40);

@@ -29,8 +29,15 @@ import org.chspool.util.Threads;
  *
  * <p>New rows wake the scheduler at once; with nothing due it sleeps until the next table falls due,
  * so an idle agent does not poll. Timing uses the monotonic clock: wall-clock jumps neither stall nor
- * hurry it. {@link #runOnce()} is one scheduling pass, for tests that step the replayer by hand (when
- * the threads are not started it delivers inline).
+ * hurry it.
+ *
+ * <p>Threading: {@link #start()} starts the scheduler and the senders. The scheduler's pass
+ * ({@link #runOnce()}) only decides: it marks a due table in flight and puts it on the {@code work}
+ * queue; a sender takes it from there, delivers it ({@link BatchDelivery}) and clears the mark. Tests
+ * that step scheduling by hand start the senders alone ({@link #startSenders()}), call
+ * {@link #runOnce()} on their own thread with an injected clock, and wait with {@link #awaitIdle} until
+ * the senders are done with what the pass handed them: the handoff they test is the production one,
+ * work queue to sender thread to delivery; only the scheduler thread's waiting is left out.
  */
 public final class Replayer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Replayer.class);
@@ -50,7 +57,8 @@ public final class Replayer implements AutoCloseable {
     private final Signal progress = new Signal();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
-    private volatile boolean started;
+    /** Set once the sender threads are started; never cleared (a pass racing close() is harmless). */
+    private volatile boolean sendersStarted;
     private volatile boolean flushAll;
     /** Counts flush requests; a table is flushed once for every request made after its last flush. */
     private final java.util.concurrent.atomic.AtomicLong flushRequests = new java.util.concurrent.atomic.AtomicLong();
@@ -73,25 +81,38 @@ public final class Replayer implements AutoCloseable {
         this.settings = settings;
         this.nanoTime = nanoTime;
         this.health = ServerHealth.of(sinks);
-        Backoff backoff = new Backoff(settings.backoffInitial(), settings.backoffMax(), random);
+        Backoff backoff = Backoff.of(settings, random);
         for (PooledSink sink : sinks) {
             deliveries.add(new BatchDelivery(spool, sink, settings, backoff, nanoTime, counters, dedupe));
         }
         spool.addAppendListener(wake::raise);
     }
 
-    /** Starts the scheduler and sender threads. */
+    /** Starts the sender threads and the scheduler thread. */
     public void start() {
+        startSenders();
+        startThread(Threads.daemon("replayer", this::runScheduler));
+    }
+
+    /**
+     * Starts the sender threads only ({@code replay-sender-N}), which deliver what {@link #runOnce()}
+     * hands them: for tests that schedule by hand. Call once, before the first {@link #runOnce()}.
+     */
+    void startSenders() {
+        if (sendersStarted) {
+            throw new IllegalStateException("the replayer's threads are started already");
+        }
+        sendersStarted = true;
         running = true;
-        started = true;
-        threads.add(Threads.daemon("replayer", this::runScheduler));
         for (int i = 0; i < deliveries.size(); i++) {
             BatchDelivery d = deliveries.get(i);
-            threads.add(Threads.daemon("replay-sender-" + i, () -> runSender(d)));
+            startThread(Threads.daemon("replay-sender-" + i, () -> runSender(d)));
         }
-        for (Thread t : threads) {
-            t.start();
-        }
+    }
+
+    private void startThread(Thread t) {
+        threads.add(t);
+        t.start();
     }
 
     /** Wakes the scheduler and makes every table due once, whatever its size and age (POST /flush). */
@@ -158,10 +179,18 @@ public final class Replayer implements AutoCloseable {
     }
 
     /**
-     * One scheduling pass: hands every due table to a sender (or, when the threads are not started,
-     * delivers it inline). Returns the monotonic time at which the next table falls due.
+     * One scheduling pass: hands every due table to the senders (through the work queue) and returns
+     * without waiting for them; a table still in flight from an earlier pass is skipped. Returns the
+     * monotonic time at which the next table falls due. Runs on the scheduler thread, or on a test's
+     * thread after {@link #startSenders()} (never both).
+     *
+     * @throws IllegalStateException when the sender threads were never started: nothing would deliver
+     *     what the pass hands out
      */
     long runOnce() throws Exception {
+        if (!sendersStarted) {
+            throw new IllegalStateException("the sender threads are not started: start() or startSenders() first");
+        }
         long now = nanoTime.getAsLong();
         long nowUs = spool.nowMicros();
         long flushNanos = settings.flushInterval().toNanos();
@@ -202,14 +231,28 @@ public final class Replayer implements AutoCloseable {
     }
 
     private void dispatch(TableState st) {
-        if (!st.inFlight.compareAndSet(false, true)) {
-            return;
-        }
-        if (started) {
+        if (st.inFlight.compareAndSet(false, true)) {
             work.add(st);
-        } else {
-            deliver(deliveries.get(0), st);
         }
+    }
+
+    /**
+     * Waits until no table is in flight: the senders have delivered, or backed off, every table the
+     * passes so far handed them. For tests stepping the replayer by hand. The timeout runs on the
+     * system's monotonic clock, not the injected one (which such a test holds still). Returns whether
+     * the replayer became idle within it.
+     */
+    boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (tables.values().stream().anyMatch(t -> t.inFlight.get())) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            // Slices: a concurrent drain() may take a raised signal meant for this wait as well.
+            progress.await(Math.min(left, Signal.millis(100)));
+        }
+        return true;
     }
 
     /**

@@ -81,9 +81,14 @@ class PredecessorImportIT {
         ch.exec("TRUNCATE TABLE " + db + ".events");
     }
 
-    static void assertExactlyOnce(ClickHouseEndpoint ch, String db, long rows) throws Exception {
-        Eventually.await(Duration.ofSeconds(120), rows + " rows in " + db + ".events", () -> ch.count(db + ".events") >= rows);
-        Thread.sleep(1000); // a duplicate would be a second insert right behind the first
+    /**
+     * Waits until the agent's spool has nothing left to send, then counts. Once no row is queued every
+     * insert the agent will ever make has been answered: an insert only carries rows that are still
+     * queued, and they leave the queue after ClickHouse accepted them. So a duplicate, a second insert of
+     * the same rows, is in the table by then.
+     */
+    static void assertExactlyOnce(ClickHouseEndpoint ch, RunningAgent agent, String db, long rows) throws Exception {
+        Eventually.await(Duration.ofSeconds(120), "the agent's spool drained", () -> agent.agent.spool().queuedRows() == 0);
         assertEquals(rows + "\t" + rows + "\t0\t" + (rows - 1),
                 ch.query("SELECT count(), uniqExact(n), min(n), max(n) FROM " + db + ".events").strip());
     }
@@ -126,7 +131,7 @@ class PredecessorImportIT {
                 assertEquals(old.get("max_created").asLong(), rs.getLong(3), "created_ts_us kept");
             }
             agent.proxy.pass();
-            assertExactlyOnce(ch, db, 2000);
+            assertExactlyOnce(ch, agent, db, 2000);
 
             CliRun again = CliRun.of("import-writer", file.toString(), "--spool-dir", spoolDir, "--delete-imported");
             assertTrue(again.out().contains("imported 0, already imported 2,000, bad 2, refused 1"), again.toString());
@@ -137,7 +142,7 @@ class PredecessorImportIT {
                 assertEquals(odd.get("not_json").asLong() + "," + odd.get("not_object").asLong() + ","
                         + odd.get("forbidden").asLong(), rs.getString(1), "only the rows that were not imported are left");
             }
-            assertExactlyOnce(ch, db, 2000);
+            assertExactlyOnce(ch, agent, db, 2000);
         }
     }
 
@@ -152,7 +157,7 @@ class PredecessorImportIT {
             assertEquals(ExitCodes.OK, forced.exitCode(), forced.toString());
             assertTrue(forced.out().contains("imported 500, already imported 0, bad 0"), forced.toString());
             assertTrue(writer.isAlive(), "the old writer still runs");
-            assertExactlyOnce(ch, db, 500);
+            assertExactlyOnce(ch, agent, db, 500);
         }
     }
 
@@ -172,14 +177,12 @@ class PredecessorImportIT {
                     "-cp", System.getProperty("java.class.path"), SpoolCtl.class.getName(), "import-writer", file.toString(),
                     "--spool-dir", spoolDir, "--batch-rows", "100")
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            long committed = 0;
-            while (committed < 50_000) {
-                assertTrue(importer.isAlive(), "the import ended before it was killed:\n" + Files.readString(log));
-                assertTrue(System.nanoTime() < deadline, "the import did not get to 50,000 rows:\n" + Files.readString(log));
-                Thread.sleep(5);
-                committed = agent.agent.spool().importProgress(source).get(5, TimeUnit.SECONDS).getOrDefault("events", 0L);
-            }
+            Eventually.await(Duration.ofSeconds(120), "the import committing 50,000 rows", () -> {
+                if (!importer.isAlive()) {
+                    throw new AssertionError("the import ended before it was killed:\n" + readQuietly(log));
+                }
+                return committedImportRows(agent, source) >= 50_000;
+            });
             importer.destroyForcibly();
             assertTrue(importer.waitFor(30, TimeUnit.SECONDS));
             long atKill = agent.agent.spool().importProgress(source).get(5, TimeUnit.SECONDS).get("events");
@@ -192,12 +195,30 @@ class PredecessorImportIT {
                     + StatusRenderer.count(atKill) + ", bad 0, refused 0, not sent 0"), atKill + "\n" + rerun);
             assertTrue(rerun.err().contains("] 100%"), "a progress bar for the 200,000-row file:\n" + rerun);
             assertEquals(Map.of("events", 200_000L), agent.agent.spool().importProgress(source).get(5, TimeUnit.SECONDS));
-            assertExactlyOnce(ch, db, 200_000);
+            assertExactlyOnce(ch, agent, db, 200_000);
 
             CliRun third = CliRun.of("import-writer", file.toString(), "--spool-dir", spoolDir);
             assertEquals(ExitCodes.OK, third.exitCode(), third.toString());
             assertTrue(third.out().contains("nothing to import: all 200,000 row(s) were imported by an earlier run"), third.toString());
-            assertExactlyOnce(ch, db, 200_000);
+            assertExactlyOnce(ch, agent, db, 200_000);
         }
     }
+
+    /** Rows of the {@code events} table the agent has committed for the import of {@code source} so far. */
+    private static long committedImportRows(RunningAgent agent, String source) {
+        try {
+            return agent.agent.spool().importProgress(source).get(5, TimeUnit.SECONDS).getOrDefault("events", 0L);
+        } catch (Exception e) {
+            throw new AssertionError("cannot read the import progress", e);
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(" + file + " unreadable: " + e.getMessage() + ")";
+        }
+    }
+
 }

@@ -205,7 +205,7 @@ class ClusterExactlyOnceIT {
                 proxy.cutAfterInsertResponse();
                 Thread.sleep(300 + random.nextInt(1201)); // the fault lasts this long
                 proxy.pass();
-                Thread.sleep(300 + random.nextInt(1201));
+                Thread.sleep(300 + random.nextInt(1201)); // and the pass between faults this long
                 windows++;
             }
         }

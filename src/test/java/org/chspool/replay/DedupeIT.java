@@ -1,5 +1,6 @@
 package org.chspool.replay;
 
+import static org.chspool.replay.HandSteppedReplayer.pass;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import org.chspool.spool.TableName;
 import org.chspool.testing.ClickHouseEndpoint;
 import org.chspool.testing.ClickHouseServerExtension;
 import org.chspool.testing.FaultProxy;
+import org.chspool.testing.ManualClock;
 import org.chspool.testing.TestConfigs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +37,7 @@ class DedupeIT {
     private Spool spool;
     private TableName trades;
     private final List<AutoCloseable> closeLast = new ArrayList<>();
+    private final ManualClock clock = new ManualClock();
 
     @BeforeEach
     void setUp(ClickHouseEndpoint ch) throws Exception {
@@ -58,18 +61,18 @@ class DedupeIT {
         return replayer(url, Map.of("trade_events", List.of("trade_id", "ts")), Duration.ofMillis(1));
     }
 
-    /** A replayer stepped by hand: flush at once, one sender, the given dedupe keys and backoff. */
+    /** A replayer stepped by hand on the manual clock: flush at once, one sender, the given dedupe keys and backoff. */
     private Replayer replayer(String url, Map<String, List<String>> keys, Duration backoff) {
         return replayer(url, keys, backoff, 1000);
     }
 
     private Replayer replayer(String url, Map<String, List<String>> keys, Duration backoff, int maxAttempts) {
-        ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, maxAttempts, Duration.ofDays(1),
-                backoff, backoff, 1);
-        PooledSink sink = PooledSink.open(new ServerPool(List.of(url), LoadBalancing.IN_ORDER, System::nanoTime),
+        ReplaySettings s = ReplaySettings.forTests().withMaxAttempts(maxAttempts).withBackoff(backoff);
+        PooledSink sink = PooledSink.open(new ServerPool(List.of(url), LoadBalancing.IN_ORDER, clock),
                 ClickHouseSinkConfig.of(url, ch.user(), ch.password()).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)));
-        Replayer r = new Replayer(spool, s, List.of(sink), System::nanoTime, () -> 0.5, new DedupeKeys(keys));
+        Replayer r = new Replayer(spool, s, List.of(sink), clock, () -> 0.5, new DedupeKeys(keys));
         closeLast.add(r);
+        r.startSenders();
         return r;
     }
 
@@ -80,12 +83,10 @@ class DedupeIT {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private void stepUntilEmpty(Replayer r) throws Exception {
-        for (int i = 0; i < 50 && spool.queuedRows() > 0; i++) {
-            Thread.sleep(2); // past the 1 ms backoff
-            r.runOnce();
-        }
-        assertEquals(0, spool.queuedRows());
+    /** The next pass after the 1 ms backoff: the retry. */
+    private void retry(Replayer r) throws Exception {
+        clock.advance(Duration.ofMillis(1));
+        pass(r);
     }
 
     @Test
@@ -98,11 +99,12 @@ class DedupeIT {
         try (FaultProxy proxy = FaultProxy.inFrontOf(ch)) {
             Replayer r = replayer(proxy.url());
             proxy.cutAfterInsertResponse();
-            r.runOnce(); // ClickHouse commits the insert, the response is lost: a retryable failure
+            pass(r); // ClickHouse commits the insert, the response is lost: a retryable failure
             assertEquals(500, spool.queuedRows(), "no ack seen, rows stay queued");
             assertEquals(500, ch.count(db + ".trade_events"), "but the server did commit them");
             proxy.pass();
-            stepUntilEmpty(r);
+            retry(r);
+            assertEquals(0, spool.queuedRows(), "the retry found every row in ClickHouse");
             assertEquals(500, r.counters().dedupedRows());
         }
         assertEquals(500, ch.count(db + ".trade_events"));
@@ -124,7 +126,7 @@ class DedupeIT {
                     .getBytes(StandardCharsets.UTF_8));
         }
         spool.appendAll(trades, rows).get();
-        r.runOnce();
+        pass(r);
         assertEquals(0, spool.queuedRows());
         assertEquals(20L, spool.reader().quarantineCounts().get(trades.qualified()), "quarantined");
         assertEquals(0, ch.count(db + ".trade_events"), "and therefore not inserted: never into both");
@@ -135,9 +137,9 @@ class DedupeIT {
     void theSameTradeInALaterBatchIsStoredOnce() throws Exception {
         Replayer r = replayer(ch.url());
         spool.append(trades, trade("A", 1, 10.0)).get();
-        r.runOnce();
+        pass(r);
         spool.appendAll(trades, List.of(trade("A", 1, 10.0), trade("B", 2, 11.0))).get();
-        r.runOnce();
+        pass(r);
         assertEquals("A\t1\nB\t2\n", ch.query("SELECT trade_id, ts FROM " + db + ".trade_events ORDER BY trade_id"));
         assertEquals(1, r.counters().dedupedRows());
     }
@@ -146,7 +148,7 @@ class DedupeIT {
     void repeatsInsideOneBatchCollapseToOne() throws Exception {
         Replayer r = replayer(ch.url());
         spool.appendAll(trades, List.of(trade("X", 5, 1.0), trade("X", 5, 1.0), trade("X", 6, 1.0))).get();
-        r.runOnce();
+        pass(r);
         assertEquals("X\t5\nX\t6\n", ch.query("SELECT trade_id, ts FROM " + db + ".trade_events ORDER BY ts"));
         assertEquals(0, spool.queuedRows());
     }
@@ -161,9 +163,9 @@ class DedupeIT {
             rows.add(trade(id, 7, 1.0));
         }
         spool.appendAll(trades, rows).get();
-        r.runOnce();
+        pass(r);
         spool.appendAll(trades, rows).get(); // all of them again: every one must be recognised
-        r.runOnce();
+        pass(r);
         assertEquals(0, spool.queuedRows());
         assertEquals(ids.size(), ch.count(db + ".trade_events"));
         assertEquals(ids.size(), r.counters().dedupedRows());
@@ -180,9 +182,9 @@ class DedupeIT {
             rows.add(("{\"fill_id\":\"F" + i + "\",\"qty\":" + i + "}").getBytes(StandardCharsets.UTF_8));
         }
         spool.appendAll(fills, rows).get();
-        r.runOnce();
+        pass(r);
         spool.appendAll(fills, rows).get();
-        r.runOnce();
+        pass(r);
         assertEquals(0, spool.queuedRows());
         assertEquals(300, ch.count(db + ".fills"));
         assertEquals(300, r.counters().dedupedRows());
@@ -195,7 +197,7 @@ class DedupeIT {
         Replayer r = replayer(ch.url(), Map.of("fills", List.of("no_such_column")), Duration.ofMinutes(1));
         TableName fills = TableName.ofStored(db + ".fills");
         spool.append(fills, "{\"fill_id\":\"F1\",\"qty\":3,\"no_such_column\":\"k\"}".getBytes(StandardCharsets.UTF_8)).get();
-        r.runOnce();
+        pass(r);
         assertEquals(0, ch.count(db + ".fills"));
         assertEquals(1, spool.queuedRows());
         String err = spool.reader().backlog().get(0).headLastError();

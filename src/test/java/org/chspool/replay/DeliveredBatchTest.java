@@ -20,6 +20,7 @@ import org.chspool.clickhouse.ServerPool;
 import org.chspool.config.AgentConfig;
 import org.chspool.spool.Spool;
 import org.chspool.spool.TableName;
+import org.chspool.testing.ManualClock;
 import org.chspool.testing.TestConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,15 +37,15 @@ class DeliveredBatchTest {
     Path dir;
 
     private final FakeServerSink server = new FakeServerSink("http://ch:8123", "24.8.1");
-    private final long[] now = {1_000_000_000_000L};
+    private final ManualClock clock = new ManualClock();
 
     private BatchDelivery delivery(Spool spool, int batchRows) {
-        ServerPool pool = new ServerPool(List.of("http://ch:8123"), LoadBalancing.IN_ORDER, () -> now[0]);
-        ReplaySettings settings = new ReplaySettings(1, batchRows, 1 << 30, Duration.ofSeconds(1), 20,
-                Duration.ofDays(365), Duration.ofMillis(100), Duration.ofSeconds(1), 1);
-        return new BatchDelivery(spool, new PooledSink(pool, s -> server), settings,
-                new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), () -> 0.5), () -> now[0], new ReplayCounters(),
-                new DedupeKeys(Map.of()));
+        ServerPool pool = new ServerPool(List.of("http://ch:8123"), LoadBalancing.IN_ORDER, clock);
+        ReplaySettings settings = ReplaySettings.forTests().withDueRows(1).withMaxRows(batchRows).withMaxBytes(1 << 30)
+                .withFlushInterval(Duration.ofSeconds(1)).withMaxAttempts(20).withMaxAge(Duration.ofDays(365))
+                .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
+        return new BatchDelivery(spool, new PooledSink(pool, s -> server), settings, Backoff.of(settings, () -> 0.5), clock,
+                new ReplayCounters(), new DedupeKeys(Map.of()));
     }
 
     private static void append(Spool spool, int n) throws Exception {

@@ -1,5 +1,6 @@
 package org.chspool.replay;
 
+import static org.chspool.replay.HandSteppedReplayer.pass;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,7 @@ import org.chspool.spool.TableName;
 import org.chspool.testing.ClickHouseEndpoint;
 import org.chspool.testing.ClickHouseServerExtension;
 import org.chspool.testing.FaultProxy;
+import org.chspool.testing.ManualClock;
 import org.chspool.testing.TestConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,7 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Failover against the real server: a pool of [the server behind a {@link FaultProxy}, the same server
  * direct], in order. The proxy passes, answers 503 or refuses, switched between inserts (the replayer
- * is stepped by hand, so no insert is in flight when the mode changes); in the fault modes nothing
+ * is stepped by hand, and each pass waited for, so no insert is in flight when the mode changes). Two
+ * {@link ManualClock}s: the pool's moves on a minute a round, past any skip of a failed server; the
+ * replayer's stands still (every table is due at once, and twelve minutes would bring the 10-minute
+ * re-check of the table's engine, a query the proxy's fault would meet first). In the fault modes nothing
  * reaches the server, so every batch must land exactly once — through the proxy, or failed over.
  */
 @ExtendWith(ClickHouseServerExtension.class)
@@ -43,15 +48,16 @@ class FailoverIT {
     void everyBatchLandsOnceWhetherTheFirstServerPassesAnswers503OrRefuses(ClickHouseEndpoint ch) throws Exception {
         String db = ch.createDatabase("failover_" + Long.toHexString(System.nanoTime()));
         ch.exec("CREATE TABLE " + db + ".t (id UInt64, v String) ENGINE = MergeTree ORDER BY id");
-        long[] poolClock = {0};
+        ManualClock poolClock = new ManualClock();
+        ManualClock replayerClock = new ManualClock();
         try (Spool spool = Spool.open(TestConfigs.forDir(dir, "CH_DB", db));
              FaultProxy proxy = FaultProxy.inFrontOf(ch)) {
-            ServerPool pool = new ServerPool(List.of(proxy.url(), ch.url()), LoadBalancing.IN_ORDER, () -> poolClock[0]);
+            ServerPool pool = new ServerPool(List.of(proxy.url(), ch.url()), LoadBalancing.IN_ORDER, poolClock);
             PooledSink sink = PooledSink.open(pool, ClickHouseSinkConfig.of(ch.url(), ch.user(), ch.password())
                     .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10)));
-            ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 1000, Duration.ofDays(1),
-                    Duration.ofMillis(1), Duration.ofMillis(1), 1);
-            try (Replayer r = new Replayer(spool, s, List.of(sink), System::nanoTime, () -> 0.5, new DedupeKeys(Map.of()))) {
+            try (Replayer r = new Replayer(spool, ReplaySettings.forTests(), List.of(sink), replayerClock, () -> 0.5,
+                    new DedupeKeys(Map.of()))) {
+                r.startSenders();
                 int passed = 0;
                 for (int round = 0; round < ROUNDS; round++) {
                     FaultProxy.Mode mode = List.of(FaultProxy.Mode.PASS, FaultProxy.Mode.HTTP_503, FaultProxy.Mode.REFUSE)
@@ -63,9 +69,9 @@ class FailoverIT {
                     }
                     passed += mode == FaultProxy.Mode.PASS ? 1 : 0;
                     append(spool, db, round * ROWS_PER_ROUND, (round + 1) * ROWS_PER_ROUND);
-                    poolClock[0] += Duration.ofMinutes(1).toNanos(); // the proxied server's skip is over: it is tried first
+                    poolClock.advance(Duration.ofMinutes(1)); // the proxied server's skip is over: it is tried first
 
-                    r.runOnce();
+                    pass(r);
 
                     assertEquals(0, spool.queuedRows(), "round " + round + " (" + mode + ") delivered at once");
                 }

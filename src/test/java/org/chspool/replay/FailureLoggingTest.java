@@ -17,6 +17,7 @@ import org.chspool.clickhouse.PooledSink;
 import org.chspool.clickhouse.ServerPool;
 import org.chspool.spool.Spool;
 import org.chspool.spool.TableName;
+import org.chspool.testing.ManualClock;
 import org.chspool.testing.TestConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,19 +35,18 @@ class FailureLoggingTest {
     @Test
     void aNewFailureEpisodeAfterASuccessIsLoggedFromItsFirstFailure() throws Exception {
         FakeServerSink server = new FakeServerSink("http://ch:8123", "24.8.1");
-        long[] now = {1_000_000_000_000L};
-        ServerPool pool = new ServerPool(List.of("http://ch:8123"), LoadBalancing.IN_ORDER, () -> now[0]);
-        ReplaySettings settings = new ReplaySettings(1, 100, 1 << 20, Duration.ofSeconds(1), 1_000_000,
-                Duration.ofDays(365), Duration.ofMillis(1), Duration.ofMillis(1), 1);
+        ManualClock clock = new ManualClock();
+        ServerPool pool = new ServerPool(List.of("http://ch:8123"), LoadBalancing.IN_ORDER, clock);
+        ReplaySettings settings = ReplaySettings.forTests().withDueRows(1).withMaxRows(100).withMaxBytes(1 << 20)
+                .withFlushInterval(Duration.ofSeconds(1)).withMaxAttempts(1_000_000).withMaxAge(Duration.ofDays(365));
         try (Spool spool = Spool.open(TestConfigs.forDir(dir, "CH_DEDUPE", ""));
              BatchDelivery delivery = new BatchDelivery(spool, new PooledSink(pool, s -> server), settings,
-                     new Backoff(Duration.ofMillis(1), Duration.ofMillis(1), () -> 0.5), () -> now[0],
-                     new ReplayCounters(), new DedupeKeys(Map.of()))) {
+                     Backoff.of(settings, () -> 0.5), clock, new ReplayCounters(), new DedupeKeys(Map.of()))) {
             TableState st = new TableState(T);
             spool.append(T, "{\"id\":1}".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
 
             server.failure = FakeServerSink.noAnswer();
-            String firstEpisode = logOf(() -> attempt(delivery, st, now, 150));
+            String firstEpisode = logOf(() -> attempt(delivery, st, clock, 150));
             assertEquals(11, count(firstEpisode), "failures 1-10 and 100 of the first episode:\n" + firstEpisode);
 
             server.failure = null;
@@ -54,15 +54,15 @@ class FailureLoggingTest {
             spool.append(T, "{\"id\":2}".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
 
             server.failure = FakeServerSink.noAnswer();
-            String secondEpisode = logOf(() -> attempt(delivery, st, now, 1));
+            String secondEpisode = logOf(() -> attempt(delivery, st, clock, 1));
             assertEquals(1, count(secondEpisode), "the first failure after a success is logged:\n" + secondEpisode);
             assertTrue(secondEpisode.contains("failure #1 in a row"), secondEpisode);
         }
     }
 
-    private static void attempt(BatchDelivery delivery, TableState st, long[] now, int times) throws Exception {
+    private static void attempt(BatchDelivery delivery, TableState st, ManualClock clock, int times) throws Exception {
         for (int i = 0; i < times; i++) {
-            now[0] += TimeUnit.MINUTES.toNanos(1); // past the server's pause, so each attempt reaches it
+            clock.advance(Duration.ofMinutes(1)); // past the server's pause, so each attempt reaches it
             assertEquals(false, delivery.deliver(st, 0));
         }
     }

@@ -17,6 +17,7 @@ import org.chspool.clickhouse.PooledSink;
 import org.chspool.clickhouse.ServerPool;
 import org.chspool.spool.Spool;
 import org.chspool.spool.TableName;
+import org.chspool.testing.ManualClock;
 import org.chspool.testing.TestConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,15 +37,15 @@ class QuarantineCapDeliveryTest {
     void rejectedRowsBeyondTheQuarantineCapStayQueuedAndTheTableBacksOff() throws Exception {
         FakeServerSink server = new FakeServerSink("http://ch:8123", "24.8.1");
         server.failure = FakeServerSink.badData();
-        long[] now = {1_000_000_000_000L};
-        ServerPool pool = new ServerPool(List.of("http://ch:8123"), LoadBalancing.IN_ORDER, () -> now[0]);
-        ReplaySettings settings = new ReplaySettings(1, 100, 1 << 20, Duration.ofSeconds(1), 20,
-                Duration.ofDays(365), Duration.ofMillis(100), Duration.ofSeconds(1), 1);
+        ManualClock clock = new ManualClock();
+        ServerPool pool = new ServerPool(List.of("http://ch:8123"), LoadBalancing.IN_ORDER, clock);
+        ReplaySettings settings = ReplaySettings.forTests().withDueRows(1).withMaxRows(100).withMaxBytes(1 << 20)
+                .withFlushInterval(Duration.ofSeconds(1)).withMaxAttempts(20).withMaxAge(Duration.ofDays(365))
+                .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
         ReplayCounters counters = new ReplayCounters();
         try (Spool spool = Spool.open(TestConfigs.forDir(dir, "CH_DEDUPE", "", "CH_QUARANTINE_MAX_BYTES", "100"));
              BatchDelivery delivery = new BatchDelivery(spool, new PooledSink(pool, s -> server), settings,
-                     new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), () -> 0.5), () -> now[0], counters,
-                     new DedupeKeys(Map.of()))) {
+                     Backoff.of(settings, () -> 0.5), clock, counters, new DedupeKeys(Map.of()))) {
             List<byte[]> rows = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 rows.add(String.format("{\"i\":%02d,\"pad\":\"xxx\"}", i).getBytes(StandardCharsets.UTF_8)); // 20 B

@@ -1,7 +1,7 @@
 package org.chspool.replay;
 
+import static org.chspool.replay.HandSteppedReplayer.pass;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,8 +23,8 @@ import org.chspool.spool.Spool;
 import org.chspool.spool.TableName;
 import org.chspool.testing.ClickHouseEndpoint;
 import org.chspool.testing.ClickHouseServerExtension;
-import org.chspool.testing.Eventually;
 import org.chspool.testing.FaultProxy;
+import org.chspool.testing.ManualClock;
 import org.chspool.testing.TestConfigs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The wall clock (the spool's {@link Clock}: row timestamps, ages) jumping an hour back or forward
  * neither stalls flushing nor breaks backoff: the replayer times everything on the monotonic clock.
+ * Both clocks are the test's and stand still unless it moves them: the wall clock jumps, the monotonic
+ * one (a {@link ManualClock}) steps, with a scheduling pass run by hand after each step.
  */
 @ExtendWith(ClickHouseServerExtension.class)
 class ReplayerClockJumpIT {
@@ -42,13 +44,15 @@ class ReplayerClockJumpIT {
     Path dir;
 
     private final JumpingClock clock = new JumpingClock();
+    private final ManualClock monotonic = new ManualClock();
     private ClickHouseEndpoint ch;
     private String db;
     private Spool spool;
     private Replayer replayer;
 
-    /** The system clock plus an offset the test moves. */
+    /** A wall clock that shows the time it was made at and moves only when the test jumps it. */
     static final class JumpingClock extends Clock {
+        private final Instant start = Instant.now();
         private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
 
         void jump(Duration d) {
@@ -57,7 +61,7 @@ class ReplayerClockJumpIT {
 
         @Override
         public Instant instant() {
-            return Instant.now().plus(offset.get());
+            return start.plus(offset.get());
         }
 
         @Override
@@ -87,14 +91,23 @@ class ReplayerClockJumpIT {
         spool.close();
     }
 
+    /** Senders started, passes run by the test on the manual monotonic clock. */
     private void startReplayer(String url) {
         // batch 1000 (never reached here), flush after 1 s, backoff 100..800 ms, 1000 attempts, max age 1 day
-        ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ofSeconds(1), 1000, Duration.ofDays(1),
-                Duration.ofMillis(100), Duration.ofMillis(800), 1);
-        List<PooledSink> sinks = List.of(PooledSink.open(new ServerPool(List.of(url), LoadBalancing.IN_ORDER, System::nanoTime),
+        ReplaySettings s = ReplaySettings.forTests().withFlushInterval(Duration.ofSeconds(1))
+                .withBackoff(Duration.ofMillis(100), Duration.ofMillis(800));
+        List<PooledSink> sinks = List.of(PooledSink.open(new ServerPool(List.of(url), LoadBalancing.IN_ORDER, monotonic),
                 ClickHouseSinkConfig.of(url, ch.user(), ch.password()).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5))));
-        replayer = new Replayer(spool, s, sinks, System::nanoTime, () -> 0.5, new DedupeKeys(java.util.Map.of()));
-        replayer.start();
+        replayer = new Replayer(spool, s, sinks, monotonic, () -> 0.5, new DedupeKeys(java.util.Map.of()));
+        replayer.startSenders();
+    }
+
+    /** Moves the monotonic clock on by {@code total} in steps of {@code step}, a pass after each. */
+    private void stepFor(Duration total, Duration step) throws Exception {
+        for (Duration t = Duration.ZERO; t.compareTo(total) < 0; t = t.plus(step)) {
+            monotonic.advance(step);
+            pass(replayer);
+        }
     }
 
     private void put(int from, int to) throws Exception {
@@ -115,10 +128,11 @@ class ReplayerClockJumpIT {
         put(0, 10);
         clock.jump(Duration.ofHours(-1)); // rows now look an hour "younger" than their timestamps
         put(10, 20);                       // and these carry timestamps an hour before the first ones
-        long t0 = System.nanoTime();
-        Eventually.await(Duration.ofSeconds(10), "20 small rows flushed by the interval",
-                () -> ch.count(db + ".t") == 20);
-        assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "flush interval is 1 s");
+        pass(replayer);                    // the head row first seen
+        stepFor(Duration.ofMillis(900), Duration.ofMillis(100));
+        assertEquals(0, ch.count(db + ".t"), "0.9 s after the rows were first seen: the interval has not passed");
+        stepFor(Duration.ofMillis(100), Duration.ofMillis(100));
+        assertEquals(20, ch.count(db + ".t"), "20 small rows flushed by the 1 s interval on the monotonic clock");
         assertEquals(0, spool.queuedRows());
     }
 
@@ -128,19 +142,23 @@ class ReplayerClockJumpIT {
             proxy.refuse();
             startReplayer(proxy.url());
             put(0, 10);
-            Eventually.await(Duration.ofSeconds(10), "a failed attempt", () -> failedAttempts() >= 1);
+            replayer.flushNow(); // the first attempt now, not after the 1 s interval
+            pass(replayer);
+            assertEquals(1, failedAttempts(), "a failed attempt");
+            // Backoff 100..800 ms at jitter 0.5 waits 3/4 of 100, 200, 400, 800, 800 ... ms after failures
+            // 1, 2, 3, 4, 5 ...: with the first failure at t = 0, retries at 0.1, 0.3, 0.6, 1.2, 1.8, 2.4, 3.0, 3.6 s.
             clock.jump(Duration.ofHours(1));
-            Thread.sleep(2000); // observe the backoff across the jump: 100..800 ms delays, a handful of attempts
+            stepFor(Duration.ofSeconds(2), Duration.ofMillis(100));
             long forward = failedAttempts();
-            assertTrue(forward >= 2 && forward <= 12, "attempts in ~2 s after a forward jump: " + forward);
+            assertEquals(6, forward, "attempts by 2 s after a forward jump: at 0, 0.1, 0.3, 0.6, 1.2 and 1.8 s");
             clock.jump(Duration.ofHours(-2)); // now an hour behind real time
-            Thread.sleep(2000);
+            stepFor(Duration.ofSeconds(2), Duration.ofMillis(100));
             long back = failedAttempts() - forward;
-            assertTrue(back >= 1 && back <= 8, "attempts in 2 s after a backward jump (800 ms cap): " + back);
+            assertEquals(3, back, "attempts in the next 2 s after a backward jump (600 ms apart): at 2.4, 3.0 and 3.6 s");
             assertEquals(0, replayer.counters().quarantinedRows.sum(), "an hour is far below CH_MAX_AGE_S");
             proxy.pass();
-            Eventually.await(Duration.ofSeconds(5), "delivered within the 800 ms backoff cap once the server is back",
-                    () -> ch.count(db + ".t") == 10);
+            stepFor(Duration.ofMillis(600), Duration.ofMillis(100));
+            assertEquals(10, ch.count(db + ".t"), "delivered by the next retry (4.2 s) once the server is back");
         }
     }
 }

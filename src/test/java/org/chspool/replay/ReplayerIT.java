@@ -1,6 +1,8 @@
 package org.chspool.replay;
 
+import static org.chspool.replay.HandSteppedReplayer.pass;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -9,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.chspool.clickhouse.ClickHouseSinkConfig;
 import org.chspool.clickhouse.LoadBalancing;
@@ -21,6 +24,7 @@ import org.chspool.testing.ClickHouseEndpoint;
 import org.chspool.testing.ClickHouseServerExtension;
 import org.chspool.testing.Eventually;
 import org.chspool.testing.FaultProxy;
+import org.chspool.testing.ManualClock;
 import org.chspool.testing.TestConfigs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +32,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The replayer against a real ClickHouse. Most tests schedule by hand: the sender threads run, the test
+ * runs each scheduling pass ({@link HandSteppedReplayer#pass}) on a {@link ManualClock}, so backoffs and
+ * flush intervals pass by moving the clock and attempts can be counted exactly. Tests that start the
+ * scheduler thread too run on the system clock.
+ */
 @ExtendWith(ClickHouseServerExtension.class)
 class ReplayerIT {
     @TempDir
@@ -37,6 +47,7 @@ class ReplayerIT {
     private String db;
     private Spool spool;
     private final List<AutoCloseable> closeLast = new ArrayList<>();
+    private final ManualClock clock = new ManualClock();
 
     @BeforeEach
     void setUp(ClickHouseEndpoint ch) throws Exception {
@@ -57,22 +68,34 @@ class ReplayerIT {
         spool.close();
     }
 
+    /** Batches of {@code batch} rows, backoff 100..800 ms, two senders. */
     private static ReplaySettings settings(int batch, Duration flush) {
-        return new ReplaySettings(batch, batch, 16 << 20, flush, 1000, Duration.ofDays(1), Duration.ofMillis(100),
-                Duration.ofMillis(800), 2);
+        return ReplaySettings.forTests().withBatchRows(batch).withFlushInterval(flush)
+                .withBackoff(Duration.ofMillis(100), Duration.ofMillis(800)).withSenders(2);
     }
 
-    private Replayer replayer(String url, ReplaySettings s, boolean start) {
-        ServerPool pool = new ServerPool(List.of(url), LoadBalancing.IN_ORDER, System::nanoTime);
+    /** A replayer on the manual clock with its senders running and no scheduler thread: the test runs the passes. */
+    private Replayer stepped(String url, ReplaySettings s) {
+        Replayer r = replayer(url, s, clock);
+        r.startSenders();
+        return r;
+    }
+
+    /** A replayer as the agent runs it: scheduler and senders started, on the system clock. */
+    private Replayer started(String url, ReplaySettings s) {
+        Replayer r = replayer(url, s, System::nanoTime);
+        r.start();
+        return r;
+    }
+
+    private Replayer replayer(String url, ReplaySettings s, java.util.function.LongSupplier nanoTime) {
+        ServerPool pool = new ServerPool(List.of(url), LoadBalancing.IN_ORDER, nanoTime);
         List<PooledSink> sinks = new ArrayList<>();
         for (int i = 0; i < s.senders(); i++) {
             sinks.add(PooledSink.open(pool, ClickHouseSinkConfig.of(url, ch.user(), ch.password())
                     .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5))));
         }
-        Replayer r = new Replayer(spool, s, sinks, System::nanoTime, () -> 0.5, new DedupeKeys(java.util.Map.of()));
-        if (start) {
-            r.start();
-        }
+        Replayer r = new Replayer(spool, s, sinks, nanoTime, () -> 0.5, new DedupeKeys(java.util.Map.of()));
         closeLast.add(r);
         return r;
     }
@@ -112,8 +135,8 @@ class ReplayerIT {
         ch.exec("CREATE TABLE " + db + ".logged (id UInt64, v Int64, note String) ENGINE = Log");
         put("a", 0, 10);
         put("logged", 0, 10);
-        Replayer r = replayer(ch.url(), settings(1000, Duration.ZERO), false);
-        r.runOnce();
+        Replayer r = stepped(ch.url(), settings(1000, Duration.ZERO));
+        pass(r);
         Map<String, String> byTable = new java.util.TreeMap<>();
         r.tableStatus().forEach(t -> byTable.put(t.table(), t.guarantee()));
         assertEquals(Map.of(db + ".a", "at-least-once", db + ".logged", "at-least-once"), byTable);
@@ -122,23 +145,44 @@ class ReplayerIT {
 
     /**
      * Hardening B6: a flush asked for while the table is being delivered is not lost. The table's rows are
-     * young and few (flush interval one hour), the first flush's insert is held up by the proxy, more
-     * rows arrive and a second flush is asked for meanwhile: those rows must be delivered without waiting
-     * for the interval (before: the pass that saw the second flush skipped the busy table and cleared it).
+     * young and few (flush interval one hour), the first flush's insert is held at the proxy, more rows
+     * arrive and a second flush is asked for meanwhile, and a pass runs while the table is in flight: those
+     * rows must be delivered by the next pass, without waiting for the interval (before: the pass that saw
+     * the second flush skipped the busy table and cleared it).
      */
     @Test
     void aFlushAskedForWhileTheTableIsInFlightIsNotLost() throws Exception {
         try (FaultProxy proxy = FaultProxy.inFrontOf(ch)) {
-            Replayer r = replayer(proxy.url(), settings(1000, Duration.ofHours(1)), true);
+            Replayer r = stepped(proxy.url(), settings(1000, Duration.ofHours(1)));
+            CountDownLatch firstInsertArrived = new CountDownLatch(1);
+            CountDownLatch releaseFirstInsert = new CountDownLatch(1);
+            proxy.onInsertRequest(n -> {
+                if (n == 1) {
+                    firstInsertArrived.countDown();
+                    awaitOnProxyThread(releaseFirstInsert);
+                }
+            });
             put("a", 0, 10);
-            proxy.delay(Duration.ofMillis(700));
             r.flushNow();
-            Eventually.await(Duration.ofSeconds(10), "the first insert in flight", () -> proxy.faultsInjected() > 0);
+            r.runOnce();
+            assertTrue(firstInsertArrived.await(10, TimeUnit.SECONDS), "the first insert in flight");
             put("a", 10, 20);
             r.flushNow();
-            Eventually.await(Duration.ofSeconds(10), "the first 10 rows delivered", () -> ch.count(db + ".a") >= 10);
-            proxy.pass();
-            Eventually.await(Duration.ofSeconds(10), "the rows of the second flush delivered", () -> ch.count(db + ".a") == 20);
+            r.runOnce(); // the table is in flight: skipped, and its flush request must be kept
+            releaseFirstInsert.countDown();
+            assertTrue(r.awaitIdle(Duration.ofSeconds(10)));
+            assertEquals(10, ch.count(db + ".a"), "the first 10 rows delivered");
+            pass(r);
+            assertEquals(20, ch.count(db + ".a"), "the rows of the second flush delivered");
+        }
+    }
+
+    /** Holds the proxy's thread (and so the request it is forwarding) until released; at most 10 s. */
+    private static void awaitOnProxyThread(CountDownLatch release) {
+        try {
+            release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -147,7 +191,7 @@ class ReplayerIT {
         put("a", 0, 40_000);
         put("b", 0, 35_000);
         put("c", 0, 25_000);
-        Replayer r = replayer(ch.url(), settings(1000, Duration.ofMillis(200)), true);
+        Replayer r = started(ch.url(), settings(1000, Duration.ofMillis(200)));
         Eventually.await(Duration.ofSeconds(60), "spool drained", () -> spool.queuedRows() == 0);
         assertEquals(40_000, ch.count(db + ".a"));
         assertEquals(35_000, ch.count(db + ".b"));
@@ -160,13 +204,21 @@ class ReplayerIT {
 
     @Test
     void smallTableFlushesAfterTheIntervalNotBefore() throws Exception {
-        Replayer r = replayer(ch.url(), settings(1000, Duration.ofSeconds(30)), false);
+        Replayer r = stepped(ch.url(), settings(1000, Duration.ofSeconds(30)));
         put("a", 0, 10);
-        r.runOnce();
+        pass(r);
         assertEquals(0, ch.count(db + ".a"), "10 rows < batch size and younger than the interval");
         put("a", 10, 1000);
-        r.runOnce();
+        pass(r);
         assertEquals(1000, ch.count(db + ".a"), "a full batch goes at once");
+        put("a", 1000, 1010);
+        pass(r); // the pass that first sees the new head row: its interval starts here
+        clock.advance(Duration.ofSeconds(29));
+        pass(r);
+        assertEquals(1000, ch.count(db + ".a"), "29 s after the head row was first seen: not yet");
+        clock.advance(Duration.ofSeconds(1));
+        pass(r);
+        assertEquals(1010, ch.count(db + ".a"), "30 s after: flushed by the interval");
     }
 
     @Test
@@ -174,8 +226,8 @@ class ReplayerIT {
         spool.append(table("ts"), "{\"id\":1,\"at\":\"2024-03-01T12:30:00+00:00\",\"extra\":\"ignored\"}"
                 .getBytes(StandardCharsets.UTF_8)).get();
         spool.append(table("ts"), "{\"id\":2,\"at\":\"2024-03-01T14:30:00+02:00\"}".getBytes(StandardCharsets.UTF_8)).get();
-        Replayer r = replayer(ch.url(), settings(1000, Duration.ZERO), false);
-        r.runOnce();
+        Replayer r = stepped(ch.url(), settings(1000, Duration.ZERO));
+        pass(r);
         assertEquals(0, spool.queuedRows());
         assertEquals("1\t2024-03-01 12:30:00\n2\t2024-03-01 12:30:00\n",
                 ch.query("SELECT id, toTimeZone(at, 'UTC') FROM " + db + ".ts ORDER BY id"));
@@ -185,8 +237,8 @@ class ReplayerIT {
     void missingTableKeepsItsRowsWithTheErrorWhileOtherTablesFlow() throws Exception {
         put("nope", 0, 50);
         put("a", 0, 500);
-        Replayer r = replayer(ch.url(), settings(1000, Duration.ZERO), false);
-        r.runOnce();
+        Replayer r = stepped(ch.url(), settings(1000, Duration.ZERO));
+        pass(r);
         assertEquals(500, ch.count(db + ".a"));
         List<TableBacklog> backlog = spool.reader().backlog();
         assertEquals(1, backlog.size());
@@ -197,9 +249,12 @@ class ReplayerIT {
         assertTrue(nope.headLastError().contains("code=60"), nope.headLastError());
         // backed off: the next pass does not retry it at once, but new rows of other tables still go
         put("b", 0, 10);
-        r.runOnce();
+        pass(r);
         assertEquals(10, ch.count(db + ".b"));
         assertEquals(1, spool.reader().backlog().get(0).headAttempts());
+        clock.advance(Duration.ofMillis(100)); // past the first backoff (75 ms: 100 ms with jitter 0.5)
+        pass(r);
+        assertEquals(2, spool.reader().backlog().get(0).headAttempts(), "retried once the backoff has passed");
     }
 
     @Test
@@ -211,8 +266,8 @@ class ReplayerIT {
         }
         spool.appendAll(table("a"), rows).get();
         put("b", 0, 100);
-        Replayer r = replayer(ch.url(), settings(1000, Duration.ZERO), false);
-        r.runOnce();
+        Replayer r = stepped(ch.url(), settings(1000, Duration.ZERO));
+        pass(r);
         assertEquals(997, ch.count(db + ".a"));
         assertEquals(100, ch.count(db + ".b"));
         assertEquals(0, spool.queuedRows());
@@ -225,17 +280,23 @@ class ReplayerIT {
         try (FaultProxy proxy = FaultProxy.inFrontOf(ch)) {
             proxy.refuse();
             put("a", 0, 2000);
-            Replayer r = replayer(proxy.url(), settings(1000, Duration.ofMillis(50)), true);
-            Eventually.await(Duration.ofSeconds(10), "a failed attempt recorded",
-                    () -> headAttempts() >= 1);
-            Thread.sleep(2000); // observe the backoff: with 100..800 ms delays, a handful of attempts, not hundreds
-            int attempts = headAttempts();
-            assertTrue(attempts >= 2 && attempts <= 12, "attempts in 2 s: " + attempts);
+            Replayer r = stepped(proxy.url(), settings(1000, Duration.ofMillis(50)));
+            pass(r);
+            assertEquals(1, headAttempts(), "a failed attempt recorded");
+            // 2 s in steps of 100 ms, a pass after each. Backoff 100..800 ms at jitter 0.5 waits 3/4 of
+            // 100, 200, 400, 800, 800 ... ms: retries at 0.1, 0.3, 0.6, 1.2 and 1.8 s; the next is due at 2.4 s.
+            for (int step = 0; step < 20; step++) {
+                clock.advance(Duration.ofMillis(100));
+                pass(r);
+            }
+            assertEquals(6, headAttempts(), "attempts in 2 s: at 0, 0.1, 0.3, 0.6, 1.2 and 1.8 s");
             assertTrue(proxy.connections() < 60, "connections: " + proxy.connections());
             assertEquals(2000, spool.queuedRows());
-            assertTrue(!r.health().reachable());
+            assertFalse(r.health().reachable());
             proxy.pass();
-            Eventually.await(Duration.ofSeconds(20), "drained after the server came back", () -> spool.queuedRows() == 0);
+            clock.advance(Duration.ofMillis(400)); // the retry due at 2.4 s
+            pass(r);
+            assertEquals(0, spool.queuedRows(), "drained by the first retry after the server came back");
             assertEquals(2000, ch.count(db + ".a"));
             assertTrue(r.health().reachable());
         }
@@ -255,19 +316,17 @@ class ReplayerIT {
         try (FaultProxy proxy = FaultProxy.inFrontOf(ch)) {
             proxy.refuse();
             put("a", 0, 5);
-            ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 2, Duration.ofDays(1),
-                    Duration.ofMillis(1), Duration.ofMillis(1), 1);
-            Replayer r = replayer(proxy.url(), s, false);
+            Replayer r = stepped(proxy.url(), ReplaySettings.forTests().withMaxAttempts(2));
             for (int i = 0; i < 5; i++) {
-                Thread.sleep(5);
-                r.runOnce();
+                clock.advance(Duration.ofMillis(1)); // past the 1 ms backoff
+                pass(r);
             }
             assertEquals(5, spool.queuedRows(), "no answer from ClickHouse is not the rows' fault");
-            assertTrue(headAttempts() >= 5, "attempts are still recorded: " + headAttempts());
+            assertEquals(5, headAttempts(), "attempts are still recorded, one per pass");
             assertEquals(0, r.counters().quarantinedRows());
             proxy.pass();
-            Thread.sleep(5);
-            r.runOnce();
+            clock.advance(Duration.ofMillis(1));
+            pass(r);
             assertEquals(5, ch.count(db + ".a"));
         }
     }
@@ -275,12 +334,10 @@ class ReplayerIT {
     @Test
     void retryableFailuresQuarantineRowsAfterMaxAttempts() throws Exception {
         put("gone", 0, 5);
-        ReplaySettings s = new ReplaySettings(1000, 1000, 16 << 20, Duration.ZERO, 3, Duration.ofDays(1), Duration.ofMillis(1),
-                Duration.ofMillis(1), 1);
-        Replayer r = replayer(ch.url(), s, false);
+        Replayer r = stepped(ch.url(), ReplaySettings.forTests().withMaxAttempts(3));
         for (int i = 0; i < 3; i++) {
-            Thread.sleep(5); // let the 1 ms backoff pass
-            r.runOnce();
+            clock.advance(Duration.ofMillis(1)); // past the 1 ms backoff
+            pass(r);
         }
         assertEquals(0, spool.queuedRows());
         assertEquals(java.util.Map.of(db + ".gone", 5L), spool.reader().quarantineCounts());

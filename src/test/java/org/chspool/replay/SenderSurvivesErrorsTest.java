@@ -19,7 +19,7 @@ import org.chspool.clickhouse.ServerPool;
 import org.chspool.clickhouse.SingleServerSink;
 import org.chspool.spool.Spool;
 import org.chspool.spool.TableName;
-import org.chspool.testing.Eventually;
+import org.chspool.testing.ManualClock;
 import org.chspool.testing.TestConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A sender thread outlives an unexpected failure of a delivery (a bug, a class that failed to initialise):
  * it is counted, the table is retried, and its rows are delivered. Before, an {@link Error} killed the
- * only sender, and nothing was ever delivered again.
+ * only sender, and nothing was ever delivered again. The sender thread runs as in the agent; the test
+ * runs the scheduling passes on a {@link ManualClock}.
  */
 @Timeout(60)
 class SenderSurvivesErrorsTest {
@@ -75,16 +76,21 @@ class SenderSurvivesErrorsTest {
     @Test
     void anErrorInADeliveryIsCountedAndTheOnlySenderGoesOnDelivering() throws Exception {
         FirstInsertThrows sink = new FirstInsertThrows();
-        ServerPool pool = new ServerPool(List.of("http://ch:8123"), LoadBalancing.IN_ORDER, System::nanoTime);
-        ReplaySettings settings = new ReplaySettings(1, 100, 1 << 20, Duration.ZERO, 1000, Duration.ofDays(1),
-                Duration.ofMillis(1), Duration.ofMillis(10), 1);
+        ManualClock clock = new ManualClock();
+        ServerPool pool = new ServerPool(List.of("http://ch:8123"), LoadBalancing.IN_ORDER, clock);
+        ReplaySettings settings = ReplaySettings.forTests().withDueRows(1).withMaxRows(100).withMaxBytes(1 << 20)
+                .withBackoff(Duration.ofMillis(1), Duration.ofMillis(10));
         try (Spool spool = Spool.open(TestConfigs.forDir(dir));
-             Replayer replayer = new Replayer(spool, settings, List.of(new PooledSink(pool, s -> sink)), System::nanoTime,
+             Replayer replayer = new Replayer(spool, settings, List.of(new PooledSink(pool, s -> sink)), clock,
                      () -> 0.5, new DedupeKeys(Map.of()))) {
-            replayer.start();
+            replayer.startSenders();
             spool.appendAll(T, List.of("{\"i\":1}".getBytes(StandardCharsets.UTF_8))).get(10, TimeUnit.SECONDS);
-            Eventually.await(Duration.ofSeconds(20), "the row delivered after the error",
-                    () -> spool.queuedRows() == 0);
+            HandSteppedReplayer.pass(replayer);
+            assertEquals(1, replayer.counters().unexpectedFailures());
+            assertEquals(1, spool.queuedRows(), "the row stays queued, the table is retried in 1 s");
+            clock.advance(Duration.ofSeconds(1));
+            HandSteppedReplayer.pass(replayer);
+            assertEquals(0, spool.queuedRows(), "the row delivered after the error, by the same sender");
             assertEquals(1, replayer.counters().unexpectedFailures());
             assertEquals(1, sink.server.inserts().size());
         }

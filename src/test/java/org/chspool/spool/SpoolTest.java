@@ -73,7 +73,7 @@ class SpoolTest {
             } catch (ExecutionException e) {
                 Rejection r = assertInstanceOf(Rejection.class, e.getCause());
                 assertEquals(RejectReason.BUSY, r.reason());
-                Thread.sleep(r.retryAfterMs());
+                Thread.sleep(r.retryAfterMs()); // as a client refused as busy is told to (retry_after_ms)
                 inFlight.addFirst(spool.append(T, row(seq)));
                 seqs.addFirst(seq);
             }

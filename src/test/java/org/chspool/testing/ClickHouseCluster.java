@@ -298,7 +298,7 @@ public final class ClickHouseCluster implements AutoCloseable {
                         + (running.isEmpty() ? "no replica running" : String.join(", ", last)));
             }
             try {
-                Thread.sleep(50);
+                Thread.sleep(50); // polling the replicas (external processes), with a deadline
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted waiting for " + what);

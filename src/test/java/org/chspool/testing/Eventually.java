@@ -14,7 +14,7 @@ public final class Eventually {
                 throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
             }
             try {
-                Thread.sleep(20);
+                Thread.sleep(20); // the polling interval; the deadline bounds the wait
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted waiting for: " + what);

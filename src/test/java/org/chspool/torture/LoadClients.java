@@ -130,7 +130,7 @@ public final class LoadClients implements AutoCloseable {
                 try {
                     c.putAll(table, rows);
                     ledger.acked(table, keys);
-                    Thread.sleep(pace.toMillis());
+                    Thread.sleep(pace.toMillis()); // pacing of the load
                 } catch (SpoolException e) {
                     if (SpoolException.CONNECTION.equals(e.code()) || SpoolException.TIMEOUT.equals(e.code())
                             || SpoolException.PROTOCOL.equals(e.code())) {

@@ -185,7 +185,7 @@ public final class TortureRun {
             switches++;
             Thread.sleep(opt.faultSlice().toMillis()); // the fault lasts this long
             proxy.pass();
-            Thread.sleep(opt.faultSlice().toMillis() / 2);
+            Thread.sleep(opt.faultSlice().toMillis() / 2); // and the pass between faults this long
         }
         summary.put("fault switches (refuse/delay/cut-mid/503/cut-after)", switches);
         summary.require(agent.isAlive(), "agent died during fault cycling");
@@ -194,7 +194,7 @@ public final class TortureRun {
         Thread.sleep(1000); // let batches in flight finish before measuring
         Duration cpu0 = agent.cpuTime();
         long t0 = System.nanoTime();
-        Thread.sleep(opt.cpuWindow().toMillis());
+        Thread.sleep(opt.cpuWindow().toMillis()); // the window the CPU use is measured over
         double ratio = (agent.cpuTime().minus(cpu0).toNanos()) / (double) (System.nanoTime() - t0);
         summary.put("agent CPU while ClickHouse down, idle intake (cpu/wall)", String.format("%.3f", ratio));
         summary.require(ratio < 0.10, "agent uses " + ratio + " of a core while ClickHouse is down: spinning");
@@ -208,7 +208,7 @@ public final class TortureRun {
             while (!Thread.currentThread().isInterrupted()) {
                 maxRss.accumulateAndGet(agent.rssKb(), Math::max);
                 try {
-                    Thread.sleep(100);
+                    Thread.sleep(100); // the sampling interval of the child's RSS
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -259,7 +259,7 @@ public final class TortureRun {
             proxy.pass();
             deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < deadline && ledger.ackedCount() - ackedAtRecovery < 2000) {
-                Thread.sleep(200);
+                Thread.sleep(200); // polling the ledger the load clients fill, with a deadline
             }
             long after = ledger.ackedCount() - ackedAtRecovery;
             summary.put("rows acked after space came back (no restart)", after);
