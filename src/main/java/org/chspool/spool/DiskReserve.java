@@ -40,6 +40,8 @@ final class DiskReserve {
     private volatile long probedAt;
     private volatile long free = Long.MAX_VALUE;
     private volatile long wal;
+    /** Whether the last check refused: only then does freed room call for a probe before the interval. */
+    private volatile boolean refusing;
     private Connection pages; // guarded by owner
     private boolean closed; // guarded by owner
 
@@ -70,11 +72,24 @@ final class DiskReserve {
         long reserve = MIN_RESERVE_BYTES + wal + 2 * bytes;
         long f = free;
         if (f >= reserve) {
+            refusing = false;
             return null;
         }
+        refusing = true;
         return "disk nearly full: " + Bytes.human(f) + " free on " + file.getParent() + "; the spool keeps "
                 + Bytes.human(reserve) + " free so that delivered rows can still be deleted (WAL "
                 + Bytes.human(wal) + "); retry once rows are delivered or space is freed";
+    }
+
+    /**
+     * Rows left the file (a commit deleted some; writer thread). While puts are being refused the next
+     * check then probes at once, so they are accepted again as soon as the deletes made room, not up to a
+     * probe interval later; otherwise nothing changes (no extra probes on the delivery path).
+     */
+    void roomFreed() {
+        if (refusing) {
+            probedAt = nanoTime.getAsLong() - PROBE_INTERVAL_NANOS - 1;
+        }
     }
 
     /** Holding {@code owner}. */

@@ -483,9 +483,17 @@ public final class Spool implements AutoCloseable {
     }
 
     private void committed(Map<String, long[]> deltas, Map<String, long[]> quarantineDeltas, boolean appended) {
+        boolean removed = false;
         for (long[] d : deltas.values()) {
             queuedRows.addAndGet(d[0]);
             queuedBytes.addAndGet(d[1]);
+            removed |= d[0] < 0;
+        }
+        for (long[] d : quarantineDeltas.values()) {
+            removed |= d[0] < 0;
+        }
+        if (removed) {
+            diskReserve.roomFreed();
         }
         for (long[] d : quarantineDeltas.values()) {
             quarantinedRows.addAndGet(d[0]);

@@ -64,6 +64,46 @@ class DiskReserveTest {
         }
     }
 
+    /** A filesystem probe whose answer the test sets, counting its calls. */
+    static final class SetProbe implements FreeSpaceProbe {
+        final AtomicLong free = new AtomicLong();
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public long freeBytes(Path path) {
+            calls.incrementAndGet();
+            return free.get();
+        }
+    }
+
+    @Test
+    void putsRefusedForAFullDiskAreAcceptedAgainAtOnceWhenDeletesFreeRoomNotAProbeIntervalLater() {
+        SetProbe probe = new SetProbe();
+        DiskReserve reserve = new DiskReserve(file, probe, now::get);
+        probe.free.set(DiskReserve.MIN_RESERVE_BYTES / 2);
+        assertTrue(reserve.refusal(100) != null, "refused: below the reserve");
+
+        probe.free.set(1L << 30); // the replayer's deletes made room; the clock has not moved
+        assertTrue(reserve.refusal(100) != null, "until the spool says rows left, the last probe stands");
+        reserve.roomFreed();
+        assertNull(reserve.refusal(100), "accepted at once after the deletes' commit");
+        reserve.close();
+    }
+
+    @Test
+    void deletesWhileNothingIsRefusedCauseNoExtraProbes() {
+        SetProbe probe = new SetProbe();
+        probe.free.set(1L << 30);
+        DiskReserve reserve = new DiskReserve(file, probe, now::get);
+        assertNull(reserve.refusal(100));
+        for (int i = 0; i < 100; i++) {
+            reserve.roomFreed();
+            assertNull(reserve.refusal(100));
+        }
+        assertEquals(1, probe.calls.get(), "one probe per interval, as without deletes");
+        reserve.close();
+    }
+
     @Test
     void aSecondThreadUsesTheLastValuesWhileAProbeIsInProgress() throws Exception {
         HeldProbe probe = new HeldProbe();
