@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.chspool.clickhouse.FakeServerSink;
+import org.chspool.clickhouse.ForwardingSink;
 import org.chspool.clickhouse.ClickHouseFailure;
 import org.chspool.clickhouse.InsertForm;
 import org.chspool.clickhouse.LoadBalancing;
@@ -39,13 +40,11 @@ class SenderSurvivesErrorsTest {
     Path dir;
 
     /** The fake server, except that its first insert throws an Error, as a broken class would. */
-    private static final class FirstInsertThrows implements SingleServerSink {
-        final FakeServerSink server = new FakeServerSink("http://ch:8123", "24.8.1");
+    private static final class FirstInsertThrows extends ForwardingSink<FakeServerSink> {
         final AtomicInteger inserts = new AtomicInteger();
 
-        @Override
-        public ServerCapabilities probe() throws ClickHouseFailure {
-            return server.probe();
+        FirstInsertThrows() {
+            super(new FakeServerSink("http://ch:8123", "24.8.1"));
         }
 
         @Override
@@ -55,21 +54,6 @@ class SenderSurvivesErrorsTest {
                 throw new ExceptionInInitializerError("a class of the insert path failed to initialise");
             }
             server.insert(database, table, form, payloads, skip, insertToken);
-        }
-
-        @Override
-        public String select(String sql) throws ClickHouseFailure {
-            return server.select(sql);
-        }
-
-        @Override
-        public ServerCapabilities capabilities() {
-            return server.capabilities();
-        }
-
-        @Override
-        public void close() {
-            server.close();
         }
     }
 

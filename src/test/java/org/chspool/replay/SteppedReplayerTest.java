@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.chspool.clickhouse.ClickHouseFailure;
 import org.chspool.clickhouse.FakeServerSink;
+import org.chspool.clickhouse.ForwardingSink;
 import org.chspool.clickhouse.InsertForm;
 import org.chspool.clickhouse.LoadBalancing;
 import org.chspool.clickhouse.PooledSink;
@@ -42,15 +43,13 @@ class SteppedReplayerTest {
     Path dir;
 
     /** The fake server, holding each insert until released and noting the thread that sent it. */
-    private static final class HeldInserts implements SingleServerSink {
-        final FakeServerSink server = new FakeServerSink("http://ch:8123", "24.8.1");
+    private static final class HeldInserts extends ForwardingSink<FakeServerSink> {
         final CountDownLatch arrived = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicReference<String> senderThread = new AtomicReference<>();
 
-        @Override
-        public ServerCapabilities probe() throws ClickHouseFailure {
-            return server.probe();
+        HeldInserts() {
+            super(new FakeServerSink("http://ch:8123", "24.8.1"));
         }
 
         @Override
@@ -64,21 +63,6 @@ class SteppedReplayerTest {
                 Thread.currentThread().interrupt();
             }
             server.insert(database, table, form, payloads, skip, insertToken);
-        }
-
-        @Override
-        public String select(String sql) throws ClickHouseFailure {
-            return server.select(sql);
-        }
-
-        @Override
-        public ServerCapabilities capabilities() {
-            return server.capabilities();
-        }
-
-        @Override
-        public void close() {
-            server.close();
         }
     }
 
