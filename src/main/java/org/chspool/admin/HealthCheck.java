@@ -18,7 +18,8 @@ import org.chspool.spool.Bytes;
  * old; queued bytes at or above 90% of {@code CH_SPOOL_MAX_BYTES}; free disk below
  * {@code CH_VACUUM_MIN_FREE_BYTES}; the spool file was damaged at start and recovered, until an
  * operator acknowledges it ({@code spoolctl recover --ack}); a TCP listener accepting rows without a
- * token ({@code CH_INSECURE_LOOPBACK=1}), for as long as it runs.</li>
+ * token ({@code CH_INSECURE_LOOPBACK=1}), for as long as it runs; an agent thread that died of an
+ * unexpected exception (added by {@link StatusCollector}, as is DOWN for a writer stopped for good).</li>
  * <li>OK — otherwise (delivering, or idle).</li>
  * </ul>
  * Every condition that holds is listed as a reason, with its numbers, the most serious first.

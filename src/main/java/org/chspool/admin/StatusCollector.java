@@ -24,6 +24,7 @@ import org.chspool.spool.RejectReason;
 import org.chspool.spool.Spool;
 import org.chspool.spool.SpoolFiles;
 import org.chspool.spool.TableBacklog;
+import org.chspool.util.Threads;
 
 /**
  * Builds a {@link StatusReport} of a running agent from its {@link StatusSource}: the spool's backlog
@@ -39,6 +40,8 @@ public final class StatusCollector {
     private final DeliveryRates rates;
     private final Clock clock;
     private final LongSupplier nanoTime;
+    /** Thread deaths (by role) before this agent started: only later ones are its own. */
+    private final Map<String, Long> deathsBefore = Threads.deaths();
 
     public StatusCollector(StatusSource src, HealthPolicy policy, DeliveryRates rates, Clock clock,
                            LongSupplier nanoTime) {
@@ -47,6 +50,18 @@ public final class StatusCollector {
         this.rates = rates;
         this.clock = clock;
         this.nanoTime = nanoTime;
+    }
+
+    /** {@code replay-sender (1), ingest-io (2)} for the threads that died since start, or null. */
+    private String deathsSinceStart() {
+        StringBuilder sb = new StringBuilder();
+        Threads.deaths().forEach((role, n) -> {
+            long mine = n - deathsBefore.getOrDefault(role, 0L);
+            if (mine > 0) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(role).append(" (").append(mine).append(')');
+            }
+        });
+        return sb.length() == 0 ? null : sb.toString();
     }
 
     /** Takes a rate sample; the admin server calls this about once a second. */
@@ -97,6 +112,11 @@ public final class StatusCollector {
         if (writerFailure != null) {
             health = health.worsenedBy(Verdict.DOWN, "puts are refused (io_error) until the agent is restarted: "
                     + shorten(writerFailure));
+        }
+        String died = deathsSinceStart();
+        if (died != null) {
+            health = health.worsenedBy(Verdict.DEGRADED, "agent threads died unexpectedly: " + died
+                    + "; their work has stopped (the ERROR 'died unexpectedly' in the log has the cause): restart the agent");
         }
         MaintenanceResult m = src.maintenance().last();
         return new StatusReport(config.namespace(), Version.get(), StatusReport.RUNNING,

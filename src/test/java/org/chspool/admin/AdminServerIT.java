@@ -132,7 +132,8 @@ class AdminServerIT {
     }
 
     @Test
-    void aThreadThatDiedUnexpectedlyIsCountedInMetricsByItsName() throws Exception {
+    void aThreadThatDiedUnexpectedlyIsCountedInMetricsAndMakesTheAgentDegraded() throws Exception {
+        assertEquals("OK", JSON.readTree(a.http("GET", "/status").body()).get("verdict").asText());
         Thread dying = org.chspool.util.Threads.daemon("admin-it-dying-1", () -> {
             throw new IllegalStateException("a bug in a background thread");
         });
@@ -142,6 +143,10 @@ class AdminServerIT {
         Map<String, PrometheusExposition.Family> m = PrometheusExposition.parse(a.http("GET", "/metrics").body());
         assertEquals("counter", m.get("chspool_thread_deaths_total").type());
         assertTrue(value(m, "chspool_thread_deaths_total", Map.of("thread", "admin-it-dying")) >= 1);
+        JsonNode status = JSON.readTree(a.http("GET", "/status").body());
+        assertEquals("DEGRADED", status.get("verdict").asText());
+        assertTrue(status.get("reasons").get(0).asText().startsWith("agent threads died unexpectedly: admin-it-dying (1)"),
+                status.get("reasons").toString());
     }
 
     @Test
