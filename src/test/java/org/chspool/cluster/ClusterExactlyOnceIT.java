@@ -31,7 +31,7 @@ import org.chspool.spool.Spool;
 import org.chspool.spool.SpoolSchema;
 import org.chspool.spool.SqliteConnections;
 import org.chspool.spool.TableName;
-import org.chspool.spool.Version1SpoolFile;
+import org.chspool.spool.OldSpoolFile;
 import org.chspool.testing.ClickHouseCluster;
 import org.chspool.testing.ClickHouseClusterExtension;
 import org.chspool.testing.ClickHouseEndpoint;
@@ -322,7 +322,7 @@ class ClusterExactlyOnceIT {
         for (int k = 0; k < oldRows; k++) {
             rows.add(LoadClients.eventRow(0, k).getBytes(StandardCharsets.UTF_8));
         }
-        Version1SpoolFile.write(dir.resolve("spool.db"), db + "." + table, rows, 100);
+        OldSpoolFile.write(dir.resolve("spool.db"), 1, db + "." + table, rows, 100);
         ClickHouseEndpoint r2 = cluster.replica(2).endpoint();
         AgentProcess agent = agentProcess("v1", agentEnv(r2, "CH_BATCH_SIZE", "200", "CH_BATCH_MAX_ROWS", "200"));
 

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
@@ -185,25 +184,11 @@ class FrozenBatchTest {
     @Test
     void aVersion1FileMigratesWithItsQueueIntact() throws Exception {
         AgentConfig cfg = TestConfigs.forDir(dir);
-        java.nio.file.Files.createDirectories(dir);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + cfg.spoolFile())) {
-            SpoolSchema.ensure(c, 1);
-            try (PreparedStatement p = c.prepareStatement(
-                    "INSERT INTO queue (tbl, id, payload, created_us) VALUES (?, ?, ?, 1)")) {
-                for (int i = 0; i < 7; i++) {
-                    p.setString(1, T.qualified());
-                    p.setLong(2, i + 1);
-                    p.setBytes(3, row(i));
-                    p.executeUpdate();
-                }
-            }
-            try (Statement s = c.createStatement()) {
-                s.execute("UPDATE id_sequence SET next_id = 8");
-                s.execute("INSERT INTO table_stats (tbl, rows, bytes) SELECT tbl, count(*), sum(length(payload))"
-                        + " FROM queue GROUP BY tbl");
-            }
-            assertEquals(1, SpoolSchema.version(c));
+        List<byte[]> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            rows.add(row(i));
         }
+        OldSpoolFile.write(cfg.spoolFile(), 1, T.qualified(), rows, 0); // checks it wrote version 1
         try (Spool spool = Spool.open(cfg)) {
             assertEquals(7, spool.queuedRows());
             SpoolBatch b = spool.reader().oldest(T, 100, Long.MAX_VALUE);

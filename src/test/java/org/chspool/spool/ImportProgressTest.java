@@ -102,15 +102,7 @@ class ImportProgressTest {
     @Test
     void aVersion4FileIsMigratedToTheCurrentVersionKeepingItsQueue() throws Exception {
         AgentConfig cfg = TestConfigs.forDir(dir);
-        java.nio.file.Files.createDirectories(dir);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + cfg.spoolFile())) {
-            SpoolSchema.ensure(c, 4);
-            try (Statement s = c.createStatement()) {
-                s.execute("INSERT INTO queue (tbl, id, payload, created_us) VALUES ('default.events', 1, '{}', 1)");
-                s.execute("UPDATE id_sequence SET next_id = 2");
-                s.execute("INSERT INTO table_stats (tbl, rows, bytes) VALUES ('default.events', 1, 2)");
-            }
-        }
+        OldSpoolFile.write(cfg.spoolFile(), 4, "default.events", List.of("{}".getBytes(StandardCharsets.UTF_8)), 0);
         try (Spool spool = Spool.open(cfg)) {
             assertEquals(1, spool.queuedRows());
             spool.appendAll(T, rows(0, 1), null, new ImportMark(SRC, "events", 0, 1)).get(5, TimeUnit.SECONDS);

@@ -74,15 +74,7 @@ class InsertShapesTest {
     @Test
     void aVersion4FileMigratesToShapesWithItsRowsAsShapeZero() throws Exception {
         AgentConfig cfg = TestConfigs.forDir(dir);
-        java.nio.file.Files.createDirectories(dir);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + cfg.spoolFile())) {
-            SpoolSchema.ensure(c, 4);
-            try (var s = c.createStatement()) {
-                s.execute("INSERT INTO queue (tbl, id, payload, created_us) VALUES ('default.t', 1, '{\"a\":1}', 1)");
-                s.execute("UPDATE id_sequence SET next_id = 2");
-                s.execute("INSERT INTO table_stats (tbl, rows, bytes) VALUES ('default.t', 1, 7)");
-            }
-        }
+        OldSpoolFile.write(cfg.spoolFile(), 4, "default.t", List.of("{\"a\":1}".getBytes(StandardCharsets.UTF_8)), 0);
         try (Spool spool = Spool.open(cfg)) {
             SpoolBatch b = spool.reader().oldest(T, 10, Long.MAX_VALUE);
             assertEquals(InsertShape.JSON_EACH_ROW, spool.shapes().of(b.payloads().get(0)));

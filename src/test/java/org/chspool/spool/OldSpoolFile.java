@@ -11,19 +11,20 @@ import java.sql.Statement;
 import java.util.List;
 
 /**
- * Writes a spool file as a schema-version-1 agent (before frozen batches) would have left it: queued
- * rows with ids from 1, {@code id_sequence} after them, {@code table_stats} in step, and no
- * {@code batch} or {@code spool_meta} table. For upgrade tests outside this package.
+ * Writes a spool file as an agent of an older schema version would have left it (version 1: before
+ * frozen batches; 4: before import progress and insert shapes): queued rows with ids from 1,
+ * {@code id_sequence} after them, {@code table_stats} in step, and none of the later tables. For upgrade
+ * tests.
  */
-public final class Version1SpoolFile {
-    private Version1SpoolFile() {}
+public final class OldSpoolFile {
+    private OldSpoolFile() {}
 
     /**
-     * Creates {@code file} (which must not exist) with {@code rows} queued for {@code qualifiedTable}
-     * ({@code db.table}) in order. The first {@code failedRows} of them look like rows the old agent
-     * already tried: 3 attempts, an error, a next attempt in the past.
+     * Creates {@code file} (which must not exist) at schema {@code version} with {@code rows} queued for
+     * {@code qualifiedTable} ({@code db.table}) in order. The first {@code failedRows} of them look like
+     * rows the old agent already tried: 3 attempts, an error, a next attempt in the past.
      */
-    public static void write(Path file, String qualifiedTable, List<byte[]> rows, int failedRows)
+    public static void write(Path file, int version, String qualifiedTable, List<byte[]> rows, int failedRows)
             throws IOException, SQLException, SpoolFileException {
         if (Files.exists(file)) {
             throw new IOException(file + " exists");
@@ -31,7 +32,7 @@ public final class Version1SpoolFile {
         Files.createDirectories(file.toAbsolutePath().getParent());
         long createdUs = System.currentTimeMillis() * 1000 - 60_000_000L; // queued a minute ago
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
-            SpoolSchema.ensure(c, 1);
+            SpoolSchema.ensure(c, version);
             c.setAutoCommit(false);
             try (PreparedStatement p = c.prepareStatement("INSERT INTO queue (tbl, id, payload, created_us, attempts,"
                     + " next_attempt_us, first_error, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -55,8 +56,8 @@ public final class Version1SpoolFile {
                         + " FROM queue GROUP BY tbl");
             }
             c.commit();
-            if (SpoolSchema.version(c) != 1) {
-                throw new IllegalStateException("wrote schema version " + SpoolSchema.version(c) + ", not 1");
+            if (SpoolSchema.version(c) != version) {
+                throw new IllegalStateException("wrote schema version " + SpoolSchema.version(c) + ", not " + version);
             }
         }
     }
