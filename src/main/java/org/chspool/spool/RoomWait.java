@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * turn, and none starves behind others that happened to be read first. A granted wait holds its room until
  * {@link #take}n; one that gave up ({@link #giveUp}) before its grant is refused as busy.
  *
- * <p>Threading: {@link #granted}, {@link #take} and {@link #giveUp} by the one thread that owns the put;
+ * <p>Callers use {@link #resolve} when woken and {@link #abandon} when their connection is gone.
+ * Threading: both by the one thread that owns the put;
  * the grant is made by the writer or the sweeper thread, decided by a CAS, so room is never both granted
  * and refused.
  */
@@ -52,7 +53,7 @@ public final class RoomWait {
     }
 
     /** Whether room was granted: then {@link #take} it. */
-    public boolean granted() {
+    boolean granted() {
         return state.get() == GRANTED;
     }
 
@@ -75,12 +76,12 @@ public final class RoomWait {
      * through for a whole put timeout), or this put has waited the whole put timeout. Then {@link #giveUp}. While the
      * writer commits, a put waits its turn: the waits ahead of it are at most one per connection.
      */
-    public boolean hopeless() {
+    private boolean hopeless() {
         return spool.writerStuck() || System.nanoTime() - startedNanos >= spool.putTimeoutNanos();
     }
 
     /** Hands the rows to the writer in the granted room; the future completes once they are committed. */
-    public CompletableFuture<Integer> take() {
+    CompletableFuture<Integer> take() {
         if (!granted() || done) {
             throw new IllegalStateException("no room was granted to this put");
         }
@@ -92,7 +93,7 @@ public final class RoomWait {
      * Stops waiting: the put is refused as busy, with a retry hint from the writer's rate, and nothing of it
      * is written; unless room was granted meanwhile, then it is taken as {@link #take} would.
      */
-    public CompletableFuture<Integer> giveUp() {
+    CompletableFuture<Integer> giveUp() {
         if (state.compareAndSet(WAITING, GAVE_UP)) {
             done = true;
             return spool.refuseBusy(rows.size());
