@@ -160,7 +160,7 @@ final class BatchDelivery implements AutoCloseable {
 
     /**
      * {@link #nextBatch} on the prefetch thread. A read that fails completes the future exceptionally, and
-     * {@link #await} turns that into the same failure the caller would have had reading it itself.
+     * {@link #awaitRead} turns that into the same failure the caller would have had reading it itself.
      */
     private CompletableFuture<Optional<FrozenBatch>> prefetch(TableState st, long cursor) {
         CompletableFuture<CompletableFuture<Optional<FrozenBatch>>> read = new CompletableFuture<>();
