@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Spool#offer}) is held, and the connection stops reading, until the writer grants it room (in the order
  * puts began to wait, so no connection starves); the client is
  * slowed down by the socket's flow control, at no CPU cost, instead of being refused after a full put
- * timeout. Only a put whose wait is {@link RoomWait#hopeless} (the writer is stuck, or the put timeout
+ * timeout. Only a put whose wait turns hopeless ({@link RoomWait#resolve}: the writer is stuck, or the put timeout
  * passed) is answered {@code busy}, with {@code retry_after_ms} from the writer's measured rate.
  *
  * <p>Threading: everything runs on the connection's {@link IoLoop} thread except {@link Slot#complete},

@@ -186,7 +186,7 @@ public final class Spool implements AutoCloseable {
      * {@link #appendAll(TableName, List, long[], ImportMark)}, except that a put finding no room in the
      * writer's queue (the admission budget, see {@link AdmissionBudget}) waits for it instead of being
      * refused: it is granted room in turn, in the order waits began, and {@code wake} runs then (and every
-     * quarter of the put timeout meanwhile, so the caller can {@link RoomWait#giveUp} in time). So a
+     * quarter of the put timeout meanwhile, so the caller can {@link RoomWait#resolve} it in time). So a
      * connection holds a put back (and stops reading) instead of having it refused after the whole put
      * timeout. {@code wake} runs on a spool thread or this one: cheap, never blocking.
      */
