@@ -23,19 +23,20 @@ abstract class RowBinaryTypes {
     /** Skips one value starting at {@code at}; returns where it ends. */
     abstract int skip(byte[] b, int at, int end) throws Truncated;
 
-    /** The width of a fixed-width type (its RowBinary and Native value size), or 0 when it has none. */
+    /** The size of every value of this type, or 0 when values vary in size. */
+    int width() {
+        return 0;
+    }
+
+    /**
+     * The width of a fixed-width type (its RowBinary and Native value size), or 0 when it has none.
+     * LowCardinality has none: in Native it is a dictionary, whatever it wraps (RowBinary reads it as the
+     * wrapped type).
+     */
     static int fixedWidth(String type) {
         String s = type.strip();
         RowBinaryTypes t = parse(s);
-        if (t == null || s.startsWith("String") || s.startsWith("Nullable") || s.startsWith("Array")
-                || s.startsWith("Map") || s.startsWith("Tuple") || s.startsWith("LowCardinality")) {
-            return 0;
-        }
-        try {
-            return t.skip(new byte[64], 0, 64);
-        } catch (Truncated e) {
-            return 0;
-        }
+        return t == null || s.startsWith("LowCardinality") ? 0 : t.width();
     }
 
     /** The skipper of a type name, or null for a type the agent does not know. */
@@ -142,6 +143,11 @@ abstract class RowBinaryTypes {
                     throw new Truncated();
                 }
                 return at + width;
+            }
+
+            @Override
+            int width() {
+                return width;
             }
         };
     }
