@@ -19,10 +19,9 @@ abstract class NativeColumns {
 
     /** The skipper of a type name, or null for a type the agent cannot walk in Native. */
     static NativeColumns parse(String type) {
-        String t = type.strip();
-        int open = t.indexOf('(');
-        String name = open < 0 ? t : t.substring(0, open);
-        List<String> args = open < 0 || !t.endsWith(")") ? List.of() : RowBinaryTypes.arguments(t.substring(open + 1, t.length() - 1));
+        RowBinaryTypes.TypeName tn = RowBinaryTypes.TypeName.of(type);
+        String name = tn.name();
+        List<String> args = tn.args();
         switch (name) {
             case "String" -> {
                 return new NativeColumns() {
@@ -94,7 +93,7 @@ abstract class NativeColumns {
                 };
             }
             default -> {
-                int width = RowBinaryTypes.fixedWidth(t);
+                int width = RowBinaryTypes.fixedWidth(tn.text());
                 return width <= 0 ? null : new NativeColumns() {
                     @Override
                     int skip(byte[] b, int at, int end, long rows) throws RowBinaryTypes.Truncated {

@@ -41,10 +41,9 @@ abstract class RowBinaryTypes {
 
     /** The skipper of a type name, or null for a type the agent does not know. */
     static RowBinaryTypes parse(String type) {
-        String t = type.strip();
-        int open = t.indexOf('(');
-        String name = open < 0 ? t : t.substring(0, open);
-        List<String> args = open < 0 || !t.endsWith(")") ? List.of() : arguments(t.substring(open + 1, t.length() - 1));
+        TypeName tn = TypeName.of(type);
+        String name = tn.name();
+        List<String> args = tn.args();
         switch (name) {
             case "Int8", "UInt8", "Bool", "Enum8" -> {
                 return fixed(1);
@@ -183,6 +182,17 @@ abstract class RowBinaryTypes {
             }
         }
         throw new Truncated();
+    }
+
+    /** A type name split into its name and top-level arguments: {@code Map(String, Array(UInt8))} → Map, [String, Array(UInt8)]. */
+    record TypeName(String text, String name, List<String> args) {
+        static TypeName of(String type) {
+            String t = type.strip();
+            int open = t.indexOf('(');
+            String name = open < 0 ? t : t.substring(0, open);
+            List<String> args = open < 0 || !t.endsWith(")") ? List.of() : arguments(t.substring(open + 1, t.length() - 1));
+            return new TypeName(t, name, args);
+        }
     }
 
     /** A Tuple element may be "name Type" (a space before any parenthesis). */
