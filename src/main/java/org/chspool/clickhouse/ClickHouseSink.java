@@ -123,29 +123,22 @@ public final class ClickHouseSink implements SingleServerSink {
     }
 
     /**
-     * Inserts the rows in one request. An empty list does nothing.
-     *
-     * @param database target database, already validated as {@code [A-Za-z_][A-Za-z0-9_]*}
-     * @param table target table, same rule
-     * @param payloads one compact JSON object per row, sent as they are
-     * @param insertToken sent as {@code insert_deduplication_token} when the server knows it; may be null
-     * @throws ClickHouseFailure classified RETRYABLE or PERMANENT; a RETRYABLE one after the request was
-     *     sent may still have been committed by the server
-     */
-    @Override
-    public void insert(String database, String table, List<byte[]> payloads, String insertToken) throws ClickHouseFailure {
-        insert(database, table, InsertForm.JSON_EACH_ROW, payloads, 0, insertToken);
-    }
-
-    /**
      * Inserts rows of one {@link InsertForm} in one request: {@code INSERT INTO `db`.`t` [(cols)] FORMAT F},
      * the client's input-format settings beside the agent's own (the client's win for the same name;
      * settings this server does not know are left out, with a WARN once each, since the server would refuse
      * the whole insert for them), the rows joined by {@code '\n'}. JSONCompactEachRow rows go to a server
      * that does not know that format (before 20.1) as JSONEachRow objects keyed by the column list, or by
-     * the table's insertable columns ({@code DESCRIBE TABLE}) when the insert had none.
+     * the table's insertable columns ({@code DESCRIBE TABLE}) when the insert had none. An empty list does
+     * nothing. (Compact JSON objects, the put protocol's rows, are {@link InsertForm#JSON_EACH_ROW}: the
+     * interface's four-argument insert.)
      *
+     * @param database target database, already validated as {@code [A-Za-z_][A-Za-z0-9_]*}
+     * @param table target table, same rule
+     * @param payloads one row per payload, sent as they are after {@code skip} bytes
      * @param skip bytes at the head of every payload that are not the row's (the spool's tag)
+     * @param insertToken sent as {@code insert_deduplication_token} when the server knows it; may be null
+     * @throws ClickHouseFailure classified RETRYABLE or PERMANENT; a RETRYABLE one after the request was
+     *     sent may still have been committed by the server
      */
     @Override
     public void insert(String database, String table, InsertForm form, List<byte[]> payloads, int skip,

@@ -11,7 +11,7 @@ public interface SingleServerSink extends QueryRunner, AutoCloseable {
     /** Learns and remembers the server's version and settings. */
     ServerCapabilities probe() throws ClickHouseFailure;
 
-    /** Inserts compact JSON objects in one request; see {@link ClickHouseSink#insert}. */
+    /** Inserts compact JSON objects (JSONEachRow) in one request; see the six-argument insert. */
     default void insert(String database, String table, List<byte[]> payloads, String insertToken) throws ClickHouseFailure {
         insert(database, table, InsertForm.JSON_EACH_ROW, payloads, 0, insertToken);
     }
