@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The spool's {@link InsertShape}s ({@code insert_shape}, schema 6): each distinct (table, shape) gets an
+ * The spool's {@link InsertShape}s ({@code insert_shape}, schema 7): each distinct (table, shape) gets an
  * id once, written through the spool writer, and kept forever (a shape is a few bytes; the number of
  * distinct shapes is bounded by {@link #MAX_SHAPES}, so a client cannot grow the table without bound).
  * Rows carry their shape id in the payload ({@link ShapedPayload}). Every shape is held in memory, loaded
