@@ -25,7 +25,6 @@ final class ImportUploader {
     static final int DEFAULT_ROWS = 1000;
     static final long MAX_BYTES = 1 << 20;
     static final int KEPT_BAD = 10;
-    private static final Set<String> CONTENT_ERRORS = Set.of("bad_json", "bad_request", "too_large");
     private static final int BUSY_RETRIES = 200;
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -145,22 +144,19 @@ final class ImportUploader {
         List<String> texts = batch.stream().map(Pending::text).toList();
         long[] created = batch.stream().mapToLong(Pending::createdUs).toArray();
         ImportMark mark = new ImportMark(source, table, after, last);
-        PutConnection.Reply r = conn.sendImported(t.target, texts, created, mark);
-        for (int i = 0; !r.ok() && "busy".equals(r.error()) && i < BUSY_RETRIES; i++) {
-            Thread.sleep(Math.max(10, Math.min(1000, r.retryAfterMs())));
-            r = conn.sendImported(t.target, texts, created, mark);
-        }
+        PutConnection.Reply r = PutConnection.sendWhileBusy(() -> conn.sendImported(t.target, texts, created, mark),
+                BUSY_RETRIES);
         if (r.ok()) {
             progress.put(table, last);
             t.imported += r.n();
         } else if ("bad_request".equals(r.error()) && r.message().startsWith(ImportMark.CONFLICT)) {
             stopReason = "another import of this file is running or ran meanwhile (" + r.message() + ")";
             t.notSent += batch.size();
-        } else if (CONTENT_ERRORS.contains(r.error()) && batch.size() > 1) {
+        } else if (r.refusedForContent() && batch.size() > 1) {
             int mid = batch.size() / 2;
             send(table, batch.subList(0, mid));
             send(table, batch.subList(mid, batch.size()));
-        } else if (CONTENT_ERRORS.contains(r.error())) {
+        } else if (r.refusedForContent()) {
             refusedIds.add(batch.get(0).id());
             bad(t, batch.get(0).id(), r.error() + ": " + r.message());
         } else if ("bad_table".equals(r.error())) {

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.chspool.spool.ImportMark;
 
@@ -26,7 +27,37 @@ import org.chspool.spool.ImportMark;
  */
 final class PutConnection implements AutoCloseable {
     /** One response: {@code ok} with the row count, or an error code with its message. */
-    record Reply(boolean ok, long n, String error, String message, long retryAfterMs) {}
+    record Reply(boolean ok, long n, String error, String message, long retryAfterMs) {
+        private static final Set<String> CONTENT_ERRORS = Set.of("bad_json", "bad_request", "too_large");
+
+        /** Refused for what its rows hold: splitting the batch finds the bad rows and lets the good ones in. */
+        boolean refusedForContent() {
+            return !ok && CONTENT_ERRORS.contains(error);
+        }
+
+        boolean busy() {
+            return !ok && "busy".equals(error);
+        }
+    }
+
+    /** One request to the agent, to be sent again while it is busy. */
+    interface Request {
+        Reply send() throws IOException;
+    }
+
+    /**
+     * Sends {@code request}, and again while the agent answers {@code busy}, at most {@code retries} more
+     * times, each after the wait the agent asks for ({@code retry_after_ms}, held between 10 ms and 1 s).
+     * Returns the last reply (busy when the retries ran out).
+     */
+    static Reply sendWhileBusy(Request request, int retries) throws IOException, InterruptedException {
+        Reply r = request.send();
+        for (int i = 0; r.busy() && i < retries; i++) {
+            Thread.sleep(Math.max(10, Math.min(1000, r.retryAfterMs())));
+            r = request.send();
+        }
+        return r;
+    }
 
     private final java.io.Closeable channel;
     private final OutputStream out;

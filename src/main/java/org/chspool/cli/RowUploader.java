@@ -3,7 +3,6 @@ package org.chspool.cli;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Sends numbered rows in batches and accounts for every line. A batch refused for its content
@@ -16,7 +15,6 @@ final class RowUploader {
     static final int MAX_ROWS = 1000;
     static final long MAX_BYTES = 1 << 20;
     static final int KEPT_REJECTIONS = 10;
-    private static final Set<String> CONTENT_ERRORS = Set.of("bad_json", "bad_request", "too_large");
     private static final int BUSY_RETRIES = 100;
 
     /** A line of input: its number (from 1) and its text. */
@@ -71,18 +69,15 @@ final class RowUploader {
             notSent += batch.size();
             return;
         }
-        PutConnection.Reply r = conn.send(table, batch.stream().map(Line::text).toList());
-        for (int i = 0; !r.ok() && "busy".equals(r.error()) && i < BUSY_RETRIES; i++) {
-            Thread.sleep(Math.max(10, Math.min(1000, r.retryAfterMs())));
-            r = conn.send(table, batch.stream().map(Line::text).toList());
-        }
+        List<String> texts = batch.stream().map(Line::text).toList();
+        PutConnection.Reply r = PutConnection.sendWhileBusy(() -> conn.send(table, texts), BUSY_RETRIES);
         if (r.ok()) {
             accepted += r.n();
-        } else if (CONTENT_ERRORS.contains(r.error()) && batch.size() > 1) {
+        } else if (r.refusedForContent() && batch.size() > 1) {
             int mid = batch.size() / 2;
             send(batch.subList(0, mid));
             send(batch.subList(mid, batch.size()));
-        } else if (CONTENT_ERRORS.contains(r.error()) || "bad_table".equals(r.error())) {
+        } else if (r.refusedForContent() || "bad_table".equals(r.error())) {
             for (Line l : batch) {
                 reject(new Rejected(l.number(), r.error(), r.message()));
             }
