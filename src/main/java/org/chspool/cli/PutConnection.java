@@ -40,21 +40,21 @@ final class PutConnection implements AutoCloseable {
         }
     }
 
-    /** One request to the agent, to be sent again while it is busy. */
-    interface Request {
+    /** One call to the agent (a put), made again while it is busy. */
+    interface Call {
         Reply send() throws IOException;
     }
 
     /**
-     * Sends {@code request}, and again while the agent answers {@code busy}, at most {@code retries} more
+     * Makes {@code call}, and again while the agent answers {@code busy}, at most {@code retries} more
      * times, each after the wait the agent asks for ({@code retry_after_ms}, held between 10 ms and 1 s).
      * Returns the last reply (busy when the retries ran out).
      */
-    static Reply sendWhileBusy(Request request, int retries) throws IOException, InterruptedException {
-        Reply r = request.send();
+    static Reply sendWhileBusy(Call call, int retries) throws IOException, InterruptedException {
+        Reply r = call.send();
         for (int i = 0; r.busy() && i < retries; i++) {
             Thread.sleep(Math.max(10, Math.min(1000, r.retryAfterMs())));
-            r = request.send();
+            r = call.send();
         }
         return r;
     }

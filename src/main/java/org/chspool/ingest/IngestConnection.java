@@ -98,12 +98,12 @@ final class IngestConnection implements IoLoop.Handler {
         step(this::pump);
     }
 
-    private interface Step {
+    private interface IoStep {
         void run() throws IOException;
     }
 
     /** Runs one step of the connection; a failed one closes it (the peer went away, or a bug, logged). */
-    private void step(Step s) {
+    private void step(IoStep s) {
         try {
             s.run();
         } catch (IOException e) {
