@@ -28,7 +28,7 @@ final class PredecessorFile {
     record Row(long id, String table, String payload, long createdUs) {}
 
     /** Receives rows in id order; may stop the scan by throwing. */
-    interface RowSink {
+    interface RowVisitor {
         void accept(Row row) throws IOException, InterruptedException;
     }
 
@@ -152,12 +152,12 @@ final class PredecessorFile {
     }
 
     /** Streams every queued row in id order. */
-    static void scan(Connection c, RowSink sink) throws SQLException, IOException, InterruptedException {
+    static void scan(Connection c, RowVisitor visitor) throws SQLException, IOException, InterruptedException {
         try (Statement s = c.createStatement()) {
             s.setFetchSize(1000);
             try (ResultSet rs = s.executeQuery("SELECT id, table_name, payload, created_ts_us FROM queue ORDER BY id")) {
                 while (rs.next()) {
-                    sink.accept(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+                    visitor.accept(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
                 }
             }
         }
