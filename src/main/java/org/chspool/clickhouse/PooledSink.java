@@ -86,6 +86,19 @@ public final class PooledSink implements QueryRunner, AutoCloseable {
     }
 
     /**
+     * Whether a server answers: the capability probe ({@link SingleServerSink#probe()}), sent to the server
+     * an insert would get and failing over like one, its outcome recorded in the pool. A few small
+     * queries: what the replayer asks before it reads a large batch again after no server answered. The
+     * probe's capabilities serve the next insert, which therefore does not probe again.
+     *
+     * @throws ClickHouseFailure the last server's failure when none answered, or an answer that was a
+     *     PERMANENT error
+     */
+    public void reach() throws ClickHouseFailure {
+        call(sink -> sink.probe(), false);
+    }
+
+    /**
      * Probes every server once, in order, recording each outcome in the pool (the agent does this at
      * start, so status shows every server's version and reachability before the first insert). Never
      * throws: failures are recorded.

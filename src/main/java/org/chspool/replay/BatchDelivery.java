@@ -47,7 +47,9 @@ import org.chspool.util.Threads;
  * isolated and quarantined) or {@link Step.RetryLater} (the table is backed off; rows past
  * {@code CH_MAX_ATTEMPTS} or {@code CH_MAX_AGE_S} are quarantined first, but only when ClickHouse
  * answered: an outage is not the rows' fault). The steps are values handed up to one loop, never a
- * field read later: a batch that failed is never also sent.
+ * field read later: a batch that failed is never also sent. A failed attempt is counted once, on the
+ * batch's record, however many rows it holds; after one that no server answered, the next asks a server
+ * before it reads the batch again, so an outage costs a refused connection per retry, not a re-read.
  *
  * <p>Threading: one instance per sender thread; it owns its {@link PooledSink}. The table it works
  * on is owned through {@link TableState#inFlight}.
@@ -103,6 +105,20 @@ final class BatchDelivery implements AutoCloseable {
     private static final Step DONE = new Step.Done();
 
     /**
+     * The frozen batch a failed attempt was about, by its record (its rows are not kept, only their
+     * count): where the failure is counted, and what {@link TableState#unanswered} remembers while no
+     * server answers.
+     *
+     * @param id the batch's record id
+     * @param rows how many rows it holds
+     */
+    record FailedBatch(long id, int rows) {
+        static FailedBatch of(FrozenBatch b) {
+            return new FailedBatch(b.id(), b.size());
+        }
+    }
+
+    /**
      * Delivers the table's oldest rows: one batch, or while full batches keep coming (a backlog), batch
      * after batch for up to {@code budgetNanos}, so a catching-up table does not pay a scheduling round
      * trip per batch. The next batch is read and frozen while the current one is sent (its commit overlaps
@@ -110,6 +126,9 @@ final class BatchDelivery implements AutoCloseable {
      * before returning. Returns whether everything attempted was delivered (false: the table is backed off).
      */
     boolean deliver(TableState st, long budgetNanos) throws SQLException, InterruptedException {
+        if (st.unanswered != null && !aServerAnswers(st, st.unanswered)) {
+            return false;
+        }
         long deadline = nanoTime.getAsLong() + budgetNanos;
         List<FrozenBatch> accepted = new ArrayList<>();
         List<CompletableFuture<Integer>> deletes = new ArrayList<>();
@@ -152,10 +171,33 @@ final class BatchDelivery implements AutoCloseable {
             }
         }
         if (delivered) {
+            st.unanswered = null;
             st.consecutiveFailures = 0;
             st.retryAtNanos = 0; // the failure episode ends: the next failure is logged again
         }
         return delivered;
+    }
+
+    /**
+     * After an attempt that no server answered: asks the servers first whether one answers now (the
+     * capability probe, failing over like an insert), before the batch is read again. Reading a
+     * 50,000-row batch costs about 100 ms of CPU; a refused connection costs next to nothing, so an
+     * outage is waited out cheaply. No answer again is one more failed attempt of that batch, counted on
+     * its record like any other; any answer, even an error, and the batch is read and sent as usual
+     * (the insert then judges the error). Returns whether to go on with the delivery.
+     */
+    private boolean aServerAnswers(TableState st, FailedBatch batch) throws InterruptedException {
+        try {
+            sink.reach();
+            return true;
+        } catch (ClickHouseFailure f) {
+            if (!f.isTransport()) {
+                return true;
+            }
+            countFailure(st, f);
+            retryLater(st, batch, f, null);
+            return false;
+        }
     }
 
     /**
@@ -358,12 +400,7 @@ final class BatchDelivery implements AutoCloseable {
      * (CH_QUARANTINE_MAX_BYTES) moves nothing: the rows stay queued and frozen, and the table backs off.
      */
     private Step failed(TableState st, FrozenBatch batch, ClickHouseFailure f) throws InterruptedException {
-        st.failedAttempts.increment();
-        if (f.isRetryable()) {
-            counters.retryableFailures.increment();
-        } else {
-            counters.permanentFailures.increment();
-        }
+        countFailure(st, f);
         String notQuarantined = null;
         if (FailureClassifier.blamesRows(f)) {
             if (batch.size() > 1) {
@@ -395,12 +432,26 @@ final class BatchDelivery implements AutoCloseable {
                 }
             }
         }
-        return retryLater(st, batch, f, notQuarantined);
+        return retryLater(st, FailedBatch.of(batch), f, notQuarantined);
     }
 
-    /** Backs the table off; the batch stays frozen. {@code notQuarantined}: why rows due for the quarantine stayed, or null. */
-    private Step retryLater(TableState st, FrozenBatch batch, ClickHouseFailure f, String notQuarantined)
+    private void countFailure(TableState st, ClickHouseFailure f) {
+        st.failedAttempts.increment();
+        if (f.isRetryable()) {
+            counters.retryableFailures.increment();
+        } else {
+            counters.permanentFailures.increment();
+        }
+    }
+
+    /**
+     * Backs the table off and counts the failed attempt on the frozen batch's record; the batch stays
+     * frozen. When no server answered, the next attempt asks one before reading the batch
+     * ({@link #aServerAnswers}). {@code notQuarantined}: why rows due for the quarantine stayed, or null.
+     */
+    private Step retryLater(TableState st, FailedBatch batch, ClickHouseFailure f, String notQuarantined)
             throws InterruptedException {
+        st.unanswered = f.isTransport() ? batch : null;
         // The refusal first: a last error is shortened for status, and it is what an operator must act on.
         String error = notQuarantined == null ? f.summary() : "not quarantined: " + notQuarantined + "; " + f.summary();
         int failures = ++st.consecutiveFailures;
@@ -408,7 +459,7 @@ final class BatchDelivery implements AutoCloseable {
         st.retryAtNanos = nanoTime.getAsLong() + delay;
         st.lastError = error;
         st.lastErrorAtMillis = System.currentTimeMillis();
-        await(spool.recordFailure(batch.rows(), error, spool.now().plusNanos(delay)));
+        await(spool.recordFailure(batch.id(), error, spool.now().plusNanos(delay)));
         logFailure(st, batch, error, delay);
         return new Step.RetryLater(f);
     }
@@ -433,10 +484,10 @@ final class BatchDelivery implements AutoCloseable {
     }
 
     /** Logs the first 10 failures of an episode (failures in a row, ended by a delivery), then every 100th. */
-    private void logFailure(TableState st, FrozenBatch batch, String error, long delayNanos) {
+    private void logFailure(TableState st, FailedBatch batch, String error, long delayNanos) {
         if (isLogged(st.consecutiveFailures)) {
             log.warn("table {}: insert of {} row(s) failed (failure #{} in a row, retry in {} ms): {}", st.table,
-                    batch.size(), st.consecutiveFailures, Duration.ofNanos(delayNanos).toMillis(), error);
+                    batch.rows(), st.consecutiveFailures, Duration.ofNanos(delayNanos).toMillis(), error);
         }
     }
 

@@ -28,6 +28,11 @@ final class TableState {
     volatile int consecutiveFailures;
     volatile String lastError;
     volatile long lastErrorAtMillis;
+    /**
+     * The frozen batch whose last attempt no server answered, or null (after any answer): the next
+     * attempt asks a server before it reads the batch again (see {@code BatchDelivery#aServerAnswers}).
+     */
+    BatchDelivery.FailedBatch unanswered;
     /** What a retried insert can rely on; learned at the first delivery and re-checked now and then. */
     volatile org.chspool.clickhouse.DeliveryGuarantee guarantee = org.chspool.clickhouse.DeliveryGuarantee.UNKNOWN;
     boolean guaranteeChecked;

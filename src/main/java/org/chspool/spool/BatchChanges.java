@@ -33,7 +33,7 @@ final class BatchChanges {
     }
 
     CompletableFuture<QuarantineOutcome> quarantine(SpoolBatch batch, String error, String reason) {
-        return writer.submitOp(quarantineOp(batch, error, reason)).future.thenApply(o -> counted(o, batch.size()));
+        return writer.submitOp(quarantineOp(0, batch, error, reason)).future.thenApply(o -> counted(o, batch.size()));
     }
 
     CompletableFuture<FrozenBatch> freeze(SpoolBatch rows) {
@@ -92,7 +92,7 @@ final class BatchChanges {
 
     private CompletableFuture<QuarantineOutcome> quarantining(FrozenBatch b, SpoolBatch rows, List<SpoolBatch> rest,
                                                               String error, String reason) {
-        return change(b, quarantineOp(rows, error, reason), rest, b.id()).thenApply(c ->
+        return change(b, quarantineOp(b.id(), rows, error, reason), rest, b.id()).thenApply(c ->
                 counted(c.rowResult() instanceof QuarantineOutcome.Moved m
                         ? new QuarantineOutcome.Moved(m.rows(), c.successors().isEmpty() ? Optional.empty()
                                 : Optional.of(c.successors().get(0)))
@@ -126,8 +126,9 @@ final class BatchChanges {
         return new SpoolOps.Delete(table.qualified(), rows.ids(), rows.bytes());
     }
 
-    private WriteOp<QuarantineOutcome> quarantineOp(SpoolBatch rows, String error, String reason) {
-        return new SpoolOps.Quarantine(rows.table().qualified(), rows.ids(), rows.bytes(), error, reason,
+    /** @param batchId the frozen batch whose attempts the rows carry into the quarantine; 0 for none */
+    private WriteOp<QuarantineOutcome> quarantineOp(long batchId, SpoolBatch rows, String error, String reason) {
+        return new SpoolOps.Quarantine(batchId, rows.table().qualified(), rows.ids(), rows.bytes(), error, reason,
                 nowMicros.getAsLong(), quarantineMaxBytes);
     }
 
@@ -143,7 +144,7 @@ final class BatchChanges {
 
     /**
      * One transaction: apply {@code rowChange} (if any), drop {@code old}'s record (if any), freeze
-     * {@code successors} (split from {@code parentId}, 0 for none). The row change goes first: if it
+     * {@code successors} (split from {@code parentId}, 0 for none) with {@code old}'s failed attempts. The row change goes first: if it
      * refuses ({@link QuarantineOutcome.Refused}) nothing else is done and the old record stays.
      */
     private CompletableFuture<Change> change(FrozenBatch old, WriteOp<?> rowChange, List<SpoolBatch> successors,
@@ -156,11 +157,12 @@ final class BatchChanges {
         if (rowChange != null) {
             parts.add(rowChange);
         }
-        if (old != null) {
-            parts.add(new SpoolOps.RemoveBatch(old.id()));
-        }
         if (!successors.isEmpty()) {
-            parts.add(new SpoolOps.AddBatches(successors, sums, parentId, nowMicros.getAsLong()));
+            // Replaces old's record: the successors inherit its failed attempts (schema 8).
+            parts.add(new SpoolOps.AddBatches(successors, sums, parentId, old == null ? 0 : old.id(),
+                    nowMicros.getAsLong()));
+        } else if (old != null) {
+            parts.add(new SpoolOps.RemoveBatch(old.id()));
         }
         return writer.submitOp(new SpoolOps.All(parts)).future.thenApply(results -> {
             Object rowResult = rowChange == null ? null : results.get(0);

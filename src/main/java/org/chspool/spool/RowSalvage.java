@@ -200,10 +200,14 @@ final class RowSalvage {
         }
         // A batch marked delivered (schema 6) stays marked: ClickHouse holds it, it must never be sent again.
         String delivered = hasColumn(src, "batch", "delivered") ? "delivered" : "0";
+        // Its failed attempts (schema 8) stay too: they are its rows' attempts.
+        String failures = hasColumn(src, "batch", "attempts") ? "attempts, first_error, last_error, next_attempt_us"
+                : "0, NULL, NULL, 0";
         String read = "SELECT id, tbl, first_id, last_id, rows, bytes, checksum, parent_id, frozen_us, " + delivered
-                + " FROM batch WHERE id > ? ORDER BY id LIMIT " + PAGE;
+                + ", " + failures + " FROM batch WHERE id > ? ORDER BY id LIMIT " + PAGE;
         String write = "INSERT OR IGNORE INTO batch (id, tbl, first_id, last_id, rows, bytes, checksum, parent_id,"
-                + " frozen_us, delivered) VALUES (?,?,?,?,?,?,?,?,?,?)";
+                + " frozen_us, delivered, attempts, first_error, last_error, next_attempt_us)"
+                + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
         long n = copyPaged(src, target, read, write, null, scalar(src, "SELECT max(id) FROM batch", Long.MAX_VALUE));
         if (n > 0) {
             log.warn("recovery: kept {} frozen batch record(s)", n);

@@ -349,10 +349,14 @@ public final class Spool implements AutoCloseable {
         return writer.submitOp(new SpoolOps.Delete(batch.table().qualified(), batch.ids(), batch.bytes())).future;
     }
 
-    /** Records a failed delivery attempt on the batch's rows. */
-    public CompletableFuture<Integer> recordFailure(SpoolBatch batch, String error, Instant nextAttempt) {
+    /**
+     * Records a failed delivery attempt of the frozen batch with record id {@code batchId}, on that record
+     * (one small row, its rows untouched; see {@link SpoolSchema} version 8). Its rows then read with one
+     * attempt more. Result: records updated, 0 when the batch is gone.
+     */
+    public CompletableFuture<Integer> recordFailure(long batchId, String error, Instant nextAttempt) {
         long next = nextAttempt.getEpochSecond() * 1_000_000L + nextAttempt.getNano() / 1000;
-        return writer.submitOp(new SpoolOps.RecordFailure(batch.table().qualified(), batch.ids(), error, next)).future;
+        return writer.submitOp(new SpoolOps.RecordFailure(batchId, error, next)).future;
     }
 
     /**

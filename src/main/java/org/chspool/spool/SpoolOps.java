@@ -60,35 +60,48 @@ final class SpoolOps {
         }
     }
 
-    /** Records a failed attempt on rows: attempts+1, errors, next attempt time; result = rows updated. */
+    /**
+     * Records a failed attempt of a frozen batch on its record (schema 8; see {@link SpoolSchema}):
+     * attempts+1, the first and the last error, when the next attempt is due. One small row, whatever
+     * the batch's size; its rows are not touched. Result = records updated (0 when the batch is gone).
+     */
     static final class RecordFailure extends WriteOp<Integer> {
-        private final String table;
-        private final long[] ids;
+        private final long batchId;
         private final String error;
         private final long nextAttemptUs;
 
-        RecordFailure(String table, long[] ids, String error, long nextAttemptUs) {
-            this.table = table;
-            this.ids = ids;
+        RecordFailure(long batchId, String error, long nextAttemptUs) {
+            this.batchId = batchId;
             this.error = error;
             this.nextAttemptUs = nextAttemptUs;
         }
 
         @Override
         Integer apply(Connection c, WriteContext ctx) throws SQLException {
-            if (ids.length == 0) {
-                return 0;
-            }
-            try (PreparedStatement u = c.prepareStatement("UPDATE queue SET attempts = attempts + 1,"
-                    + " first_error = coalesce(first_error, ?), last_error = ?, next_attempt_us = ?"
-                    + " WHERE tbl = ? AND id >= ? AND id <= ?")) {
+            try (PreparedStatement u = c.prepareStatement("UPDATE batch SET attempts = attempts + 1,"
+                    + " first_error = coalesce(first_error, ?), last_error = ?, next_attempt_us = ? WHERE id = ?")) {
                 u.setString(1, error);
                 u.setString(2, error);
                 u.setLong(3, nextAttemptUs);
-                u.setString(4, table);
-                u.setLong(5, ids[0]);
-                u.setLong(6, ids[ids.length - 1]);
+                u.setLong(4, batchId);
                 return u.executeUpdate();
+            }
+        }
+    }
+
+    /** What a frozen batch's record counts of its failed attempts (schema 8), carried to what replaces it. */
+    record BatchFailures(int attempts, String firstError, String lastError, long nextAttemptUs) {
+        static final BatchFailures NONE = new BatchFailures(0, null, null, 0);
+
+        /** The record's counts, or {@link #NONE} when the record is gone. */
+        static BatchFailures of(Connection c, long batchId) throws SQLException {
+            try (PreparedStatement p = c.prepareStatement(
+                    "SELECT attempts, first_error, last_error, next_attempt_us FROM batch WHERE id = ?")) {
+                p.setLong(1, batchId);
+                try (ResultSet rs = p.executeQuery()) {
+                    return rs.next() ? new BatchFailures(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getLong(4))
+                            : NONE;
+                }
             }
         }
     }
@@ -99,6 +112,7 @@ final class SpoolOps {
      * {@link QuarantineOutcome.Moved} with the rows moved (the rest of a batch is the caller's), or Refused.
      */
     static final class Quarantine extends WriteOp<QuarantineOutcome> {
+        private final long batchId;
         private final String table;
         private final long[] ids;
         private final long bytes;
@@ -107,8 +121,14 @@ final class SpoolOps {
         private final long nowUs;
         private final long maxBytes;
 
-        /** @param bytes the rows' payload bytes as read (rows gone since only make the move smaller) */
-        Quarantine(String table, long[] ids, long bytes, String error, String reason, long nowUs, long maxBytes) {
+        /**
+         * @param batchId the frozen batch the rows are in, whose attempts and first error they carry into
+         *     the quarantine; 0 for rows not frozen
+         * @param bytes the rows' payload bytes as read (rows gone since only make the move smaller)
+         */
+        Quarantine(long batchId, String table, long[] ids, long bytes, String error, String reason, long nowUs,
+                   long maxBytes) {
+            this.batchId = batchId;
             this.table = table;
             this.ids = ids;
             this.bytes = bytes;
@@ -127,18 +147,21 @@ final class SpoolOps {
                         + Bytes.human(maxBytes) + "; the rows stay queued until quarantined rows are purged or retried"
                         + " (spoolctl quarantine purge|retry)");
             }
+            BatchFailures carried = batchId > 0 ? BatchFailures.of(c, batchId) : BatchFailures.NONE;
             try (RowRemover remover = new RowRemover(c, table);
                  PreparedStatement mv = c.prepareStatement("INSERT INTO quarantine (queue_id, tbl, payload, created_us,"
                          + " attempts, first_error, last_error, reason, quarantined_us)"
-                         + " SELECT id, tbl, payload, created_us, attempts + 1, coalesce(first_error, ?), ?, ?, ?"
+                         + " SELECT id, tbl, payload, created_us, attempts + ? + 1, coalesce(first_error, ?, ?), ?, ?, ?"
                          + " FROM queue WHERE id = ? AND tbl = ?")) {
                 for (long id : ids) {
-                    mv.setString(1, error);
-                    mv.setString(2, error);
-                    mv.setString(3, reason);
-                    mv.setLong(4, nowUs);
-                    mv.setLong(5, id);
-                    mv.setString(6, table);
+                    mv.setInt(1, carried.attempts());
+                    mv.setString(2, carried.firstError());
+                    mv.setString(3, error);
+                    mv.setString(4, error);
+                    mv.setString(5, reason);
+                    mv.setLong(6, nowUs);
+                    mv.setLong(7, id);
+                    mv.setString(8, table);
                     if (mv.executeUpdate() == 1) {
                         remover.remove(id);
                     }
@@ -151,27 +174,37 @@ final class SpoolOps {
     }
 
     /**
-     * Records frozen batches (see {@link FrozenBatch}); result = their record ids, in order. Each spec must
-     * hold every queued row of its table between its first and last id.
+     * Records frozen batches (see {@link FrozenBatch}), replacing the record {@code replacesId} if not 0
+     * (a split, a remainder, a re-freeze): the new records inherit its failed attempts and errors, so
+     * each row's count goes on. Result = the new record ids, in order. Each spec must hold every queued
+     * row of its table between its first and last id.
      */
     static final class AddBatches extends WriteOp<long[]> {
         private final List<SpoolBatch> specs;
         private final long[] checksums;
         private final long parentId;
+        private final long replacesId;
         private final long nowUs;
 
-        AddBatches(List<SpoolBatch> specs, long[] checksums, long parentId, long nowUs) {
+        AddBatches(List<SpoolBatch> specs, long[] checksums, long parentId, long replacesId, long nowUs) {
             this.specs = specs;
             this.checksums = checksums;
             this.parentId = parentId;
+            this.replacesId = replacesId;
             this.nowUs = nowUs;
         }
 
         @Override
         long[] apply(Connection c, WriteContext ctx) throws SQLException {
+            BatchFailures carried = BatchFailures.NONE;
+            if (replacesId > 0) {
+                carried = BatchFailures.of(c, replacesId);
+                new RemoveBatch(replacesId).apply(c, ctx);
+            }
             long[] ids = new long[specs.size()];
             try (PreparedStatement p = c.prepareStatement("INSERT INTO batch (tbl, first_id, last_id, rows, bytes,"
-                    + " checksum, parent_id, frozen_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                    + " checksum, parent_id, frozen_us, attempts, first_error, last_error, next_attempt_us)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement rowid = c.prepareStatement("SELECT last_insert_rowid()")) {
                 for (int i = 0; i < ids.length; i++) {
                     SpoolBatch b = specs.get(i);
@@ -187,6 +220,10 @@ final class SpoolOps {
                         p.setNull(7, java.sql.Types.INTEGER);
                     }
                     p.setLong(8, nowUs);
+                    p.setInt(9, carried.attempts());
+                    p.setString(10, carried.firstError());
+                    p.setString(11, carried.lastError());
+                    p.setLong(12, carried.nextAttemptUs());
                     p.executeUpdate();
                     try (ResultSet rs = rowid.executeQuery()) {
                         rs.next();

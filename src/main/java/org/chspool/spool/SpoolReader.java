@@ -19,7 +19,7 @@ import java.util.List;
 public final class SpoolReader implements AutoCloseable {
     private final Connection conn;
     private final String instanceId;
-    private final java.util.Map<String, Boolean> tables = new java.util.HashMap<>(); // hasTable's answers; guarded by this
+    private final java.util.Map<String, Boolean> tables = new java.util.HashMap<>(); // hasTable's and hasColumn's answers; guarded by this
 
     /** A reader for status only (spoolctl on a stopped agent's file): it never reads frozen batches. */
     public SpoolReader(Connection conn) {
@@ -41,8 +41,8 @@ public final class SpoolReader implements AutoCloseable {
             throw new IllegalStateException("a status-only reader does not read frozen batches");
         }
         return inSnapshot(() -> {
-            try (PreparedStatement p = conn.prepareStatement("SELECT id, first_id, last_id, rows, checksum, delivered"
-                    + " FROM batch WHERE tbl = ? AND first_id > ? ORDER BY first_id LIMIT 1")) {
+            try (PreparedStatement p = conn.prepareStatement("SELECT id, first_id, last_id, rows, checksum, delivered,"
+                    + " attempts FROM batch WHERE tbl = ? AND first_id > ? ORDER BY first_id LIMIT 1")) {
                 p.setString(1, table.qualified());
                 p.setLong(2, afterId);
                 try (ResultSet rs = p.executeQuery()) {
@@ -51,8 +51,10 @@ public final class SpoolReader implements AutoCloseable {
                     }
                     long first = rs.getLong(2);
                     long last = rs.getLong(3);
+                    // A row's attempts: its own (from before it was frozen) plus its batch's (schema 8).
+                    SpoolBatch rows = rangeUnlocked(table, first, last, rs.getInt(7));
                     return java.util.Optional.of(new FrozenBatch(rs.getLong(1), instanceId,
-                            rangeUnlocked(table, first, last), first, last, rs.getInt(4), rs.getLong(5), rs.getInt(6) != 0));
+                            rows, first, last, rs.getInt(4), rs.getLong(5), rs.getInt(6) != 0));
                 }
             }
         });
@@ -70,14 +72,21 @@ public final class SpoolReader implements AutoCloseable {
         return out;
     }
 
-    /** Tables with queued rows, how many each has, and each one's oldest queued (not staged) row. One snapshot. */
+    /**
+     * Tables with queued rows, how many each has, and each one's oldest queued (not staged) row, with its
+     * attempts and last error counted as {@link #frozenAfter} counts them. One snapshot.
+     */
     public synchronized List<TableBacklog> backlog() throws SQLException {
+        boolean batchCounts = hasColumn("batch", "attempts"); // schema 8; a stopped agent's file may be older
         return inSnapshot(() -> {
             List<TableBacklog> out = new ArrayList<>();
             try (Statement s = conn.createStatement();
                  ResultSet rs = s.executeQuery("SELECT tbl, rows, bytes FROM table_stats WHERE rows > 0 ORDER BY tbl");
-                 PreparedStatement head = conn.prepareStatement("SELECT created_us, attempts, last_error, next_attempt_us"
-                         + " FROM queue WHERE tbl = ? AND id > ? AND id < ? ORDER BY id LIMIT 1")) {
+                 PreparedStatement head = conn.prepareStatement("SELECT created_us, attempts, last_error, next_attempt_us,"
+                         + " id FROM queue WHERE tbl = ? AND id > ? AND id < ? ORDER BY id LIMIT 1");
+                 PreparedStatement frozen = batchCounts ? conn.prepareStatement("SELECT attempts, last_error,"
+                         + " next_attempt_us FROM batch WHERE tbl = ? AND first_id <= ? AND last_id >= ?"
+                         + " ORDER BY first_id DESC LIMIT 1") : null) {
                 while (rs.next()) {
                     String tbl = rs.getString(1);
                     for (long cursor = Long.MIN_VALUE; ; ) {
@@ -87,8 +96,24 @@ public final class SpoolReader implements AutoCloseable {
                         head.setLong(3, staged == null ? Long.MAX_VALUE : staged[0]);
                         try (ResultSet h = head.executeQuery()) {
                             if (h.next()) {
-                                out.add(new TableBacklog(tbl, rs.getLong(2), rs.getLong(3), h.getLong(1), h.getInt(2),
-                                        h.getString(3), h.getLong(4)));
+                                int attempts = h.getInt(2);
+                                String lastError = h.getString(3);
+                                long nextAttemptUs = h.getLong(4);
+                                if (frozen != null) {
+                                    long id = h.getLong(5);
+                                    frozen.setString(1, tbl);
+                                    frozen.setLong(2, id);
+                                    frozen.setLong(3, id);
+                                    try (ResultSet b = frozen.executeQuery()) {
+                                        if (b.next() && b.getInt(1) > 0) {
+                                            attempts += b.getInt(1);
+                                            lastError = b.getString(2);
+                                            nextAttemptUs = b.getLong(3);
+                                        }
+                                    }
+                                }
+                                out.add(new TableBacklog(tbl, rs.getLong(2), rs.getLong(3), h.getLong(1), attempts,
+                                        lastError, nextAttemptUs));
                                 break;
                             }
                         }
@@ -176,15 +201,17 @@ public final class SpoolReader implements AutoCloseable {
      * retry (minus rows that left meanwhile), so a retried insert carries the same rows.
      */
     public synchronized SpoolBatch range(TableName table, long firstId, long lastId) throws SQLException {
-        return rangeUnlocked(table, firstId, lastId);
+        return rangeUnlocked(table, firstId, lastId, 0);
     }
 
-    private SpoolBatch rangeUnlocked(TableName table, long firstId, long lastId) throws SQLException {
-        try (PreparedStatement p = conn.prepareStatement("SELECT id, payload, attempts, created_us FROM queue"
+    /** @param batchAttempts the frozen batch's failed attempts, added to each row's own */
+    private SpoolBatch rangeUnlocked(TableName table, long firstId, long lastId, int batchAttempts) throws SQLException {
+        try (PreparedStatement p = conn.prepareStatement("SELECT id, payload, attempts + ?, created_us FROM queue"
                 + " WHERE tbl = ? AND id >= ? AND id <= ? ORDER BY id")) {
-            p.setString(1, table.qualified());
-            p.setLong(2, firstId);
-            p.setLong(3, lastId);
+            p.setInt(1, batchAttempts);
+            p.setString(2, table.qualified());
+            p.setLong(3, firstId);
+            p.setLong(4, lastId);
             return collect(table, p, Integer.MAX_VALUE, Long.MAX_VALUE);
         }
     }
@@ -270,6 +297,22 @@ public final class SpoolReader implements AutoCloseable {
     }
 
     /** Whether the file has {@code name} (an older schema read offline may not); learned once per table. */
+    /** Whether {@code table} has {@code column} (a stopped agent's file may be of an older schema); cached. */
+    private boolean hasColumn(String table, String column) throws SQLException {
+        String key = table + "." + column;
+        Boolean known = tables.get(key);
+        if (known == null) {
+            known = false;
+            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(" + table + ")")) {
+                while (rs.next()) {
+                    known |= column.equalsIgnoreCase(rs.getString("name"));
+                }
+            }
+            tables.put(key, known);
+        }
+        return known;
+    }
+
     private boolean hasTable(String name) throws SQLException {
         Boolean known = tables.get(name);
         if (known == null) {

@@ -28,11 +28,16 @@ import java.sql.Statement;
  *   <li>7: {@code insert_shape}, the formats, column lists and settings rows were inserted with
  *       ({@link InsertShapes}); a row carries its shape id in its payload ({@link ShapedPayload}), so the
  *       queue and the quarantine are unchanged and old rows are shape 0 without a rewrite.
+ *   <li>8: {@code batch.attempts}, {@code first_error}, {@code last_error}, {@code next_attempt_us}: a
+ *       failed attempt of a frozen batch is counted once on its record, not on each of its rows (a
+ *       50,000-row batch rewrote every row, payload and all, into the WAL at each failure). A row's
+ *       attempts are its own (counted before schema 8, or before it was frozen) plus its batch's; the
+ *       batch's errors are the row's unless the row has older ones. Rows are unchanged by the migration.
  * </ul>
  */
 public final class SpoolSchema {
     /** The version this build writes and understands. */
-    public static final int CURRENT_VERSION = 7;
+    public static final int CURRENT_VERSION = 8;
 
     private static final String[] V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -150,6 +155,16 @@ public final class SpoolSchema {
         "UPDATE schema_version SET version = 7",
     };
 
+    private static final String[] V8 = {
+        // Failed attempts of the frozen batch, counted on its record: the attempts of each of its rows are
+        // queue.attempts (from before) plus these; its halves and remainders inherit them (BatchChanges).
+        "ALTER TABLE batch ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE batch ADD COLUMN first_error TEXT",
+        "ALTER TABLE batch ADD COLUMN last_error TEXT",
+        "ALTER TABLE batch ADD COLUMN next_attempt_us INTEGER NOT NULL DEFAULT 0",
+        "UPDATE schema_version SET version = 8",
+    };
+
     private SpoolSchema() {}
 
     /** Creates the schema in a new file or checks/migrates an existing one. Runs in one transaction. */
@@ -214,6 +229,12 @@ public final class SpoolSchema {
                 }
                 if (v == 6 && target >= 7) {
                     for (String sql : V7) {
+                        s.execute(sql);
+                    }
+                    v = 7;
+                }
+                if (v == 7 && target >= 8) {
+                    for (String sql : V8) {
                         s.execute(sql);
                     }
                 }

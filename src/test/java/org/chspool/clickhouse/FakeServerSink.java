@@ -39,6 +39,16 @@ public final class FakeServerSink implements SingleServerSink {
                 "Code: 27, DB::Exception: Cannot parse input: expected { before: x", null);
     }
 
+    /** Every request so far, in order: {@code probe}, {@code insert db.table} or {@code select}. */
+    public List<String> requests() {
+        return List.copyOf(requests);
+    }
+
+    /** The insert token of every insert attempted so far, in order. */
+    public List<String> tokens() {
+        return List.copyOf(tokens);
+    }
+
     /** The rows of every insert attempted so far, in order. */
     public List<List<byte[]>> inserts() {
         return List.copyOf(payloads);

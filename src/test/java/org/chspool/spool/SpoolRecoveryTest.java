@@ -136,6 +136,26 @@ class SpoolRecoveryTest {
     }
 
     @Test
+    void aFrozenBatchKeepsItsFailedAttemptsThroughTheSalvageOfADamagedFile() throws Exception {
+        fillSpool();
+        try (Spool spool = Spool.open(config())) {
+            FrozenBatch b = spool.freeze(spool.reader().after(TABLES.get(0), Long.MIN_VALUE, 100, 1 << 30))
+                    .get(10, TimeUnit.SECONDS);
+            spool.recordFailure(b.id(), "connection refused", java.time.Instant.now()).get(10, TimeUnit.SECONDS);
+            spool.recordFailure(b.id(), "connection refused", java.time.Instant.now()).get(10, TimeUnit.SECONDS);
+        }
+        long size = Files.size(spoolFile());
+        byte[] garbage = new byte[200];
+        new Random(42).nextBytes(garbage);
+        overwrite(spoolFile(), (size / 2) / 4096 * 4096, garbage);
+        try (Spool spool = Spool.open(config())) {
+            assertNotNull(spool.recoveryNotice(), "the file was salvaged");
+            FrozenBatch b = spool.reader().frozenAfter(TABLES.get(0), Long.MIN_VALUE).orElseThrow();
+            assertEquals(2, b.rows().attempts()[0], "the batch's attempts are its rows' attempts");
+        }
+    }
+
+    @Test
     void truncatedFileKeepsTheRowsBeforeTheCut() throws Exception {
         fillSpool();
         long size = Files.size(spoolFile());

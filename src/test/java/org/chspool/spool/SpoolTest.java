@@ -216,18 +216,18 @@ class SpoolTest {
     }
 
     @Test
-    void failuresAreRecordedOnTheRowsAndShownInTheBacklog() throws Exception {
+    void failuresOfAFrozenBatchCountForItsRowsAndShowInTheBacklog() throws Exception {
         try (Spool spool = Spool.open(TestConfigs.forDir(dir))) {
             spool.append(T, row(1)).get();
-            SpoolBatch b = spool.reader().oldest(T, 10, Long.MAX_VALUE);
-            spool.recordFailure(b, "retryable: Code: 60. Table default.events doesn't exist", java.time.Instant.now()).get();
-            spool.recordFailure(b, "retryable: connection refused", java.time.Instant.now()).get();
+            FrozenBatch b = spool.freeze(spool.reader().oldest(T, 10, Long.MAX_VALUE)).get();
+            spool.recordFailure(b.id(), "retryable: Code: 60. Table default.events doesn't exist", java.time.Instant.now()).get();
+            spool.recordFailure(b.id(), "retryable: connection refused", java.time.Instant.now()).get();
             TableBacklog tb = spool.reader().backlog().get(0);
             assertEquals("default.events", tb.table());
             assertEquals(1, tb.rows());
             assertEquals(2, tb.headAttempts());
             assertEquals("retryable: connection refused", tb.headLastError());
-            assertEquals(2, spool.reader().oldest(T, 10, Long.MAX_VALUE).attempts()[0]);
+            assertEquals(2, spool.reader().frozenAfter(T, Long.MIN_VALUE).orElseThrow().rows().attempts()[0]);
         }
     }
 
