@@ -73,6 +73,14 @@ class SpoolRecoveryTest {
         return n;
     }
 
+    /** Overwrites 200 bytes at the page in the middle of the file: the header of a queue leaf page. */
+    void damageMiddlePage() throws IOException {
+        long size = Files.size(spoolFile());
+        byte[] garbage = new byte[200];
+        new Random(42).nextBytes(garbage);
+        overwrite(spoolFile(), (size / 2) / 4096 * 4096, garbage);
+    }
+
     static void overwrite(Path file, long offset, byte[] bytes) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.seek(offset);
@@ -94,10 +102,7 @@ class SpoolRecoveryTest {
     @Test
     void byteFlippedPageIsMovedAsideAndTheOtherRowsRecovered() throws Exception {
         fillSpool();
-        long size = Files.size(spoolFile());
-        byte[] garbage = new byte[200];
-        new Random(42).nextBytes(garbage);
-        overwrite(spoolFile(), (size / 2) / 4096 * 4096, garbage); // the header of a queue leaf page
+        damageMiddlePage(); // the header of a queue leaf page
         try (Spool spool = Spool.open(config())) {
             RecoveryNotice n = spool.recoveryNotice();
             assertNotNull(n, "a damaged file must leave a notice");
@@ -124,10 +129,7 @@ class SpoolRecoveryTest {
              java.sql.Statement s = c.createStatement()) {
             s.execute("UPDATE batch SET delivered = 1");
         }
-        long size = Files.size(spoolFile());
-        byte[] garbage = new byte[200];
-        new Random(42).nextBytes(garbage);
-        overwrite(spoolFile(), (size / 2) / 4096 * 4096, garbage);
+        damageMiddlePage();
         try (Spool spool = Spool.open(config())) {
             assertNotNull(spool.recoveryNotice(), "the file was salvaged");
             FrozenBatch b = spool.reader().frozenAfter(TABLES.get(0), Long.MIN_VALUE).orElseThrow();
@@ -144,10 +146,7 @@ class SpoolRecoveryTest {
             spool.recordFailure(b.id(), "connection refused", java.time.Instant.now()).get(10, TimeUnit.SECONDS);
             spool.recordFailure(b.id(), "connection refused", java.time.Instant.now()).get(10, TimeUnit.SECONDS);
         }
-        long size = Files.size(spoolFile());
-        byte[] garbage = new byte[200];
-        new Random(42).nextBytes(garbage);
-        overwrite(spoolFile(), (size / 2) / 4096 * 4096, garbage);
+        damageMiddlePage();
         try (Spool spool = Spool.open(config())) {
             assertNotNull(spool.recoveryNotice(), "the file was salvaged");
             FrozenBatch b = spool.reader().frozenAfter(TABLES.get(0), Long.MIN_VALUE).orElseThrow();
