@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests): scripts/bench.sh spool|drain|e2e|put|http|python|overload [args...]
+# Benchmarks (not tests): scripts/bench.sh spool|drain|e2e|put|http|python|overload|outage [args...]
 # Builds the project, then runs the benchmark's main class; each prints a table of medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,8 @@ case "$what" in
   http)  main=org.chspool.bench.HttpBenchmark ;;
   python) main=org.chspool.bench.PythonBenchmark ;;
   overload) main=org.chspool.bench.OverloadBenchmark ;;
-  *) echo "usage: scripts/bench.sh spool|drain|e2e|put|http|python|overload [args]" >&2; exit 2 ;;
+  outage) main=org.chspool.replay.OutageBenchmark ;;
+  *) echo "usage: scripts/bench.sh spool|drain|e2e|put|http|python|overload|outage [args]" >&2; exit 2 ;;
 esac
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
   mvn -B -q -ntp -DskipTests package test-compile >&2
