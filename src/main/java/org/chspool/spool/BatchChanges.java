@@ -144,8 +144,9 @@ final class BatchChanges {
 
     /**
      * One transaction: apply {@code rowChange} (if any), drop {@code old}'s record (if any), freeze
-     * {@code successors} (split from {@code parentId}, 0 for none) with {@code old}'s failed attempts. The row change goes first: if it
-     * refuses ({@link QuarantineOutcome.Refused}) nothing else is done and the old record stays.
+     * {@code successors} (split from {@code parentId}, 0 for none), which inherit {@code old}'s failed
+     * attempts. The row change goes first: if it refuses ({@link QuarantineOutcome.Refused}) nothing else
+     * is done and the old record stays.
      */
     private CompletableFuture<Change> change(FrozenBatch old, WriteOp<?> rowChange, List<SpoolBatch> successors,
                                              long parentId) {

@@ -296,7 +296,6 @@ public final class SpoolReader implements AutoCloseable {
         return out;
     }
 
-    /** Whether the file has {@code name} (an older schema read offline may not); learned once per table. */
     /** Whether {@code table} has {@code column} (a stopped agent's file may be of an older schema); cached. */
     private boolean hasColumn(String table, String column) throws SQLException {
         String key = table + "." + column;
@@ -313,6 +312,7 @@ public final class SpoolReader implements AutoCloseable {
         return known;
     }
 
+    /** Whether the file has {@code name} (an older schema read offline may not); learned once per table. */
     private boolean hasTable(String name) throws SQLException {
         Boolean known = tables.get(name);
         if (known == null) {
