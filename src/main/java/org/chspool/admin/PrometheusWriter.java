@@ -5,7 +5,9 @@ import org.chspool.util.Histogram;
 
 /**
  * Writes the Prometheus text exposition format (version 0.0.4): a {@code # HELP} and {@code # TYPE}
- * line per family, then its samples, every sample carrying the constant labels (the namespace). Label
+ * line per family, then its samples, every sample carrying the constant labels (the namespace). A
+ * sample belongs to the family written last and takes its name from it (a histogram's adds its
+ * suffixes), so a metric's name is written once and a sample can never drift from its family. Label
  * values and help text are escaped as the format requires. Not thread-safe: one writer per scrape.
  */
 final class PrometheusWriter {
@@ -13,20 +15,34 @@ final class PrometheusWriter {
 
     private final StringBuilder out = new StringBuilder(8192);
     private final String constLabels;
+    private String family; // the family written last: the name of the samples that follow
 
     /** @param constLabels name/value pairs added to every sample */
     PrometheusWriter(String... constLabels) {
         this.constLabels = labels(constLabels);
     }
 
+    /** Starts a family: its HELP and TYPE lines; the samples written next are its. */
     PrometheusWriter family(String name, String type, String help) {
         out.append("# HELP ").append(name).append(' ').append(escapeHelp(help)).append('\n');
         out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        family = name;
         return this;
     }
 
-    /** A sample; {@code labels} are name/value pairs. */
-    PrometheusWriter sample(String name, double value, String... labels) {
+    /** A sample of the current family; {@code labels} are name/value pairs. */
+    PrometheusWriter sample(double value, String... labels) {
+        return sampleNamed(currentFamily(), value, labels);
+    }
+
+    private String currentFamily() {
+        if (family == null) {
+            throw new IllegalStateException("a sample before any family");
+        }
+        return family;
+    }
+
+    private PrometheusWriter sampleNamed(String name, double value, String... labels) {
         out.append(name);
         String own = labels(labels);
         if (!constLabels.isEmpty() || !own.isEmpty()) {
@@ -45,16 +61,17 @@ final class PrometheusWriter {
      */
     PrometheusWriter histogram(String name, String help, Histogram h) {
         family(name, "histogram", help);
-        return histogramSamples(name, h);
+        return histogramSamples(h);
     }
 
     /**
      * A histogram's {@code _bucket} samples (cumulative, ending in {@code +Inf}), {@code _sum} and
-     * {@code _count}, each with {@code labels} (name/value pairs; the buckets add {@code le}), under a
-     * family already written. The histogram is read without a lock, so an observation racing the scrape
-     * could make a bucket exceed the count; the count written is never below the last bucket.
+     * {@code _count}, each with {@code labels} (name/value pairs; the buckets add {@code le}), under the
+     * current family (of type histogram). The histogram is read without a lock, so an observation racing
+     * the scrape could make a bucket exceed the count; the count written is never below the last bucket.
      */
-    PrometheusWriter histogramSamples(String name, Histogram h, String... labels) {
+    PrometheusWriter histogramSamples(Histogram h, String... labels) {
+        String name = currentFamily();
         double[] bounds = h.bounds();
         long[] cumulative = h.cumulativeCounts();
         double sum = h.sum();
@@ -65,12 +82,12 @@ final class PrometheusWriter {
         withLe[labels.length] = "le";
         for (int i = 0; i < bounds.length; i++) {
             withLe[labels.length + 1] = number(bounds[i]);
-            sample(name + "_bucket", cumulative[i], withLe);
+            sampleNamed(name + "_bucket", cumulative[i], withLe);
         }
         withLe[labels.length + 1] = "+Inf";
-        sample(name + "_bucket", count, withLe);
-        sample(name + "_sum", sum, labels);
-        sample(name + "_count", count, labels);
+        sampleNamed(name + "_bucket", count, withLe);
+        sampleNamed(name + "_sum", sum, labels);
+        sampleNamed(name + "_count", count, labels);
         return this;
     }
 

@@ -13,7 +13,7 @@ class PrometheusWriterTest {
         String nasty = "db.\"odd\\name\"\nnext";
         String text = new PrometheusWriter("namespace", "prod")
                 .family("x_rows", "gauge", "help with \\ and\nnewline")
-                .sample("x_rows", 3, "table", nasty)
+                .sample(3, "table", nasty)
                 .toString();
 
         PrometheusExposition.Family f = PrometheusExposition.parse(text).get("x_rows");
@@ -21,6 +21,16 @@ class PrometheusWriterTest {
         assertEquals(nasty, f.samples().get(0).labels().get("table"));
         assertEquals("prod", f.samples().get(0).labels().get("namespace"));
         assertEquals(3.0, f.samples().get(0).value());
+    }
+
+    @Test
+    void aSampleTakesTheNameOfTheFamilyWrittenLastAndNeedsOne() {
+        String text = new PrometheusWriter().family("a_total", "counter", "a").sample(1).sample(2, "k", "v")
+                .family("b", "gauge", "b").sample(3).toString();
+        Map<String, PrometheusExposition.Family> parsed = PrometheusExposition.parse(text);
+        assertEquals(2, parsed.get("a_total").samples().size());
+        assertEquals(3.0, parsed.get("b").samples().get(0).value());
+        assertThrows(IllegalStateException.class, () -> new PrometheusWriter().sample(1));
     }
 
     @Test
@@ -48,8 +58,8 @@ class PrometheusWriterTest {
         b.observe(0.5);
         b.observe(5);
         PrometheusWriter w = new PrometheusWriter("namespace", "n").family("x_seconds", "histogram", "latency");
-        String text = w.histogramSamples("x_seconds", a, "server", "http://a:8123")
-                .histogramSamples("x_seconds", b, "server", "http://b:8123").toString();
+        String text = w.histogramSamples(a, "server", "http://a:8123")
+                .histogramSamples(b, "server", "http://b:8123").toString();
 
         var samples = PrometheusExposition.parse(text).get("x_seconds").samples();
 
