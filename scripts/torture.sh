@@ -12,5 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:---full}"
-mvn -B -q -ntp -DskipTests package
-exec java -cp "target/classes:target/test-classes:target/lib/*" org.chspool.torture.TortureRun "$mode"
+# The run needs test-scope libraries too (curator-test's in-process ZooKeeper for the cluster), which
+# target/lib (runtime scope, for the package) does not hold: the test classpath comes from Maven.
+mvn -B -q -ntp -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/test.classpath
+exec java -cp "target/classes:target/test-classes:$(cat target/test.classpath)" org.chspool.torture.TortureRun "$mode"

@@ -143,10 +143,20 @@ final class AccessFuzzer {
             default -> h.add("Authorization: Bearer " + new String(mutate(b(token)), StandardCharsets.ISO_8859_1)
                     .replaceAll("[\\r\\n]", "x"));
         }
-        if (h.size() == 1 && h.get(0).equals("Authorization: Bearer " + token)) {
+        if (h.size() == 1 && isTheCredential(h.get(0))) {
             h.set(0, "Authorization: Bearer " + token + "-"); // a mutation that changed nothing stays a miss
         }
         return h;
+    }
+
+    /**
+     * Whether the header is the right credential as HTTP reads it: whitespace around a field value is
+     * not part of it (RFC 9110, 5.5) and one or more spaces may follow the scheme (RFC 9110, 11.4), so
+     * {@code "Bearer <token> "} and {@code "Bearer  <token>"} are the token itself, not near misses.
+     */
+    boolean isTheCredential(String header) {
+        String prefix = "Authorization: Bearer ";
+        return header.startsWith(prefix) && header.substring(prefix.length()).strip().equals(token);
     }
 
     private String junkPath() {

@@ -1,6 +1,7 @@
 package org.chspool.torture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,5 +36,18 @@ class AccessFuzzerTest {
             assertTrue(r.adminRefused() > 100 && r.postsRefused() > 10, r.toString());
             assertEquals(20, agent.spool().queuedRows(), "only the 20 controls' puts are spooled");
         }
+    }
+
+    @Test
+    void aHeaderHttpReadsAsTheRightTokenIsTheCredentialNotANearMiss() {
+        // The full run once reported "Bearer <token> " answered 200 as a violation: HTTP strips the
+        // whitespace around a field value, and the admin endpoint reads the header as HTTP does.
+        AccessFuzzer f = new AccessFuzzer(7, "tok");
+        assertTrue(f.isTheCredential("Authorization: Bearer tok"));
+        assertTrue(f.isTheCredential("Authorization: Bearer tok "));
+        assertTrue(f.isTheCredential("Authorization: Bearer  tok"));
+        assertFalse(f.isTheCredential("Authorization: Bearer tok-"));
+        assertFalse(f.isTheCredential("Authorization: Bearer to k"));
+        assertFalse(f.isTheCredential("Authorization: Bearertok"));
     }
 }
