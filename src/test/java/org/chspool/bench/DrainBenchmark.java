@@ -10,6 +10,7 @@ import org.chspool.config.AgentConfig;
 import org.chspool.spool.Spool;
 import org.chspool.spool.TableName;
 import org.chspool.testing.TestConfigs;
+import org.chspool.testing.TempTrees;
 
 /**
  * {@code scripts/bench.sh drain}: with N rows of ~150 bytes already spooled, the time until the real
@@ -77,9 +78,7 @@ public final class DrainBenchmark {
             }
         } finally {
             ch.endpoint.exec("DROP DATABASE " + db);
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TempTrees.delete(dir);
         }
     }
 

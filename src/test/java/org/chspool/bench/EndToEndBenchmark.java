@@ -13,6 +13,7 @@ import org.chspool.client.SpoolClient;
 import org.chspool.client.SpoolException;
 import org.chspool.config.AgentConfig;
 import org.chspool.testing.TestConfigs;
+import org.chspool.testing.TempTrees;
 
 /**
  * {@code scripts/bench.sh e2e}: producers put rows through the agent's Unix socket (4 connections,
@@ -93,9 +94,7 @@ public final class EndToEndBenchmark {
             }
         } finally {
             ch.endpoint.exec("DROP DATABASE " + db);
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TempTrees.delete(dir);
         }
     }
 

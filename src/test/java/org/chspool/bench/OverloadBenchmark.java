@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.chspool.config.AgentConfig;
 import org.chspool.spool.Spool;
 import org.chspool.testing.TestConfigs;
+import org.chspool.testing.TempTrees;
 
 /**
  * {@code scripts/bench.sh overload} (a benchmark, not a test): the agent under load it cannot keep up
@@ -94,7 +95,7 @@ public final class OverloadBenchmark {
                 m.put("writer stalled 1 s by a lock: busy answer p99 ms", stalled(agent, dir));
                 rss = Math.max(rss, agent.peakRssMiB());
             } finally {
-                delete(dir);
+                TempTrees.delete(dir);
             }
             dir = Files.createTempDirectory("chspool-overload");
             try (ChildAgent agent = ChildAgent.start(dir, env(ch, db, ch.endpoint.url()))) {
@@ -103,7 +104,7 @@ public final class OverloadBenchmark {
                 m.put("fixed 20,000 rows/s single-row, delivered as they come: busy", l.get("busy"));
                 rss = Math.max(rss, agent.peakRssMiB());
             } finally {
-                delete(dir);
+                TempTrees.delete(dir);
             }
             rss = Math.max(rss, withBacklog(ch, backlog, (agent, db2, started) -> {
                 Map<String, Double> l = load(agent, 8, 0, seconds, 20_000, 1);
@@ -147,7 +148,7 @@ public final class OverloadBenchmark {
                 load.run(agent, db, started);
                 return agent.peakRssMiB();
             } finally {
-                delete(dir);
+                TempTrees.delete(dir);
             }
         } finally {
             ch.endpoint.exec("DROP DATABASE " + db);
@@ -324,7 +325,7 @@ public final class OverloadBenchmark {
                 return rows / ((System.nanoTime() - t0) / 1e9);
             }
         } finally {
-            delete(dir);
+            TempTrees.delete(dir);
         }
     }
 
@@ -400,9 +401,4 @@ public final class OverloadBenchmark {
                 med.get("drain of the backlog, rows/s") / direct, ">= 0.5");
     }
 
-    private static void delete(Path dir) throws java.io.IOException {
-        try (var s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import org.chspool.agent.SpoolAgent;
 import org.chspool.testing.ClickHouseEndpoint;
 import org.chspool.testing.TestConfigs;
+import org.chspool.testing.TempTrees;
 
 /**
  * {@code scripts/bench.sh python}: rows/s from Python ({@code clients/python/bench/bench_put.py}) into an
@@ -42,9 +43,7 @@ public final class PythonBenchmark {
                 }
             }
         } finally {
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TempTrees.delete(dir);
         }
     }
 }

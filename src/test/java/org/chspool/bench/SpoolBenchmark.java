@@ -13,6 +13,7 @@ import org.chspool.spool.Rejection;
 import org.chspool.spool.Spool;
 import org.chspool.spool.TableName;
 import org.chspool.testing.TestConfigs;
+import org.chspool.testing.TempTrees;
 
 /**
  * {@code scripts/bench.sh spool}: rows/s and ack latency of {@link Spool#append} with 1 and 8 producer
@@ -68,9 +69,7 @@ public final class SpoolBenchmark {
             return new double[] {per * producers / secs, all.percentileMs(50), all.percentileMs(99),
                 all.percentileMs(99.9), spool.counters().commits(), busy.get()};
         } finally {
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TempTrees.delete(dir);
         }
     }
 

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -15,6 +14,7 @@ import org.chspool.client.SpoolClient;
 import org.chspool.config.AgentConfig;
 import org.chspool.config.ConfigLoader;
 import org.chspool.spool.Spool;
+import org.chspool.testing.TempTrees;
 
 /**
  * Put-protocol benchmark (not a test): acknowledged rows/s and ack latency through a real
@@ -98,9 +98,7 @@ public final class PutBenchmark {
             System.out.printf("%-5s %5d %8d %-18s %,12.0f %9.2f %9.2f %9.2f %8d%n", via, conns, rowsPerReq, load,
                     acked / elapsed, pct(all, 0.50), pct(all, 0.99), pct(all, 0.999), errors);
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TempTrees.delete(dir);
         }
     }
 

@@ -21,6 +21,7 @@ import org.chspool.spool.Spool;
 import org.chspool.spool.TableName;
 import org.chspool.testing.ManualClock;
 import org.chspool.testing.TestConfigs;
+import org.chspool.testing.TempTrees;
 
 /**
  * Outage benchmark (not a test): the agent's CPU per failed retry of one frozen batch while ClickHouse
@@ -109,7 +110,7 @@ public final class OutageBenchmark {
                 throw new IllegalStateException("expected every retry to fail: " + st.failedAttempts.sum());
             }
         } finally {
-            deleteTree(dir);
+            TempTrees.delete(dir);
         }
         double m = median(retry);
         double rr = median(reread);
@@ -143,13 +144,5 @@ public final class OutageBenchmark {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static void deleteTree(Path dir) throws Exception {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

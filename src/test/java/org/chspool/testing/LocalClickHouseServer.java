@@ -10,10 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A throwaway {@code clickhouse-server} process (the Debian package, tested with 18.16) run from
@@ -249,11 +247,8 @@ public final class LocalClickHouseServer implements AutoCloseable {
 
     /** Deletes a directory tree, best effort: a leftover temp dir is harmless. */
     static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            TempTrees.delete(dir);
         } catch (IOException | UncheckedIOException e) {
             // best effort
         }
