@@ -101,7 +101,8 @@ final class Metrics {
         r.tables().forEach(t -> w.sample(t.frozenBatches(), "table", t.table()));
         w.family("chspool_table_exactly_once", "gauge",
                 "1 when a retried insert into the table cannot write it twice; label guarantee says why (or at-least-once, unknown).");
-        r.tables().stream().filter(t -> t.guarantee() != null).forEach(t -> w.sample(t.guarantee().startsWith("exactly-once") ? 1 : 0, "table", t.table(), "guarantee", t.guarantee()));
+        r.tables().stream().filter(t -> t.guarantee() != null).forEach(t -> w.sample(
+                t.guarantee().startsWith("exactly-once") ? 1 : 0, "table", t.table(), "guarantee", t.guarantee()));
     }
 
     private static void replay(PrometheusWriter w, ReplayCounters c, Iterable<TableReplayStatus> tables) {
@@ -137,12 +138,10 @@ final class Metrics {
         servers.forEach(s -> w.sample(s.downForSeconds(), "server", s.url()));
         w.family("chspool_clickhouse_server_available", "gauge",
                 "1 when the server is in rotation, 0 while it is skipped after failures.");
-        servers.forEach(s -> w.sample(s.skippedForSeconds() > 0 ? 0 : 1,
-                "server", s.url()));
+        servers.forEach(s -> w.sample(s.skippedForSeconds() > 0 ? 0 : 1, "server", s.url()));
         w.family("chspool_clickhouse_server_consecutive_failures", "gauge",
                 "Failures in a row (no answer, or a retryable error); 0 after any other outcome.");
-        servers.forEach(s -> w.sample(s.consecutiveFailures(),
-                "server", s.url()));
+        servers.forEach(s -> w.sample(s.consecutiveFailures(), "server", s.url()));
         w.family("chspool_clickhouse_server_inserts_total", "counter", "Inserts sent to the server since start, by result.");
         servers.forEach(s -> w.sample(s.insertsOk(), "server", s.url(), "result", "ok")
                 .sample(s.insertsFailed(), "server", s.url(), "result", "failed"));
@@ -152,8 +151,7 @@ final class Metrics {
         w.family("chspool_clickhouse_server_insert_duration_seconds", "histogram",
                 "Duration of inserts sent to the server (successful or not).");
         for (int i = 0; i < Math.min(servers.size(), pooled.size()); i++) {
-            w.histogramSamples(pooled.get(i).insertSeconds(),
-                    "server", servers.get(i).url());
+            w.histogramSamples(pooled.get(i).insertSeconds(), "server", servers.get(i).url());
         }
     }
 
@@ -176,8 +174,7 @@ final class Metrics {
                 .sample(c.rowsAccepted());
         w.family("chspool_http_errors_total", "counter", "HTTP endpoint error answers since start, by ClickHouse code.");
         for (Map.Entry<ClickHouseCode, Long> e : c.errors().entrySet()) {
-            w.sample(e.getValue(), "code", String.valueOf(e.getKey().number()),
-                    "name", e.getKey().name());
+            w.sample(e.getValue(), "code", String.valueOf(e.getKey().number()), "name", e.getKey().name());
         }
     }
 
