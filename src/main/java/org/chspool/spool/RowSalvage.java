@@ -216,13 +216,8 @@ final class RowSalvage {
 
     /** Whether {@code table} of the damaged file has {@code column} (older schemas lack some); false if unreadable. */
     private static boolean hasColumn(Connection src, String table, String column) {
-        try (Statement s = src.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
-            while (rs.next()) {
-                if (column.equalsIgnoreCase(rs.getString("name"))) {
-                    return true;
-                }
-            }
-            return false;
+        try {
+            return SpoolSchema.hasColumn(src, table, column);
         } catch (SQLException e) {
             return false;
         }

@@ -301,12 +301,7 @@ public final class SpoolReader implements AutoCloseable {
         String key = table + "." + column;
         Boolean known = tables.get(key);
         if (known == null) {
-            known = false;
-            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(" + table + ")")) {
-                while (rs.next()) {
-                    known |= column.equalsIgnoreCase(rs.getString("name"));
-                }
-            }
+            known = SpoolSchema.hasColumn(conn, table, column);
             tables.put(key, known);
         }
         return known;

@@ -262,6 +262,21 @@ public final class SpoolSchema {
         }
     }
 
+    /**
+     * Whether {@code table} of the file has {@code column}: for readers of files that may be of an older
+     * schema (a stopped agent's file read by spoolctl, a damaged file being salvaged).
+     */
+    static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (rs.next()) {
+                if (column.equalsIgnoreCase(rs.getString("name"))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     /** 0 for an empty file; throws for a file with tables that is not a spool. */
     public static int version(Connection c) throws SQLException, SpoolFileException {
         try (Statement s = c.createStatement();
